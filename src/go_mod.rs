@@ -1,0 +1,282 @@
+//! Reads the parts of `go.mod` that decide how the app is built.
+//!
+//! The go command validates the whole file when it runs; this reader only interprets the lines
+//! the buildpack acts on, and names the line of anything it cannot understand, so that a bad
+//! request fails before a toolchain is downloaded.
+
+use crate::go_version::{GoVersion, GoVersionRequirement};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GoMod {
+    pub(crate) module_path: String,
+    /// The `go` line: the minimum Go version the module needs.
+    pub(crate) go_line: Option<GoVersion>,
+    /// The `toolchain` line: the toolchain the module prefers; `toolchain default` is `None`.
+    pub(crate) toolchain: Option<GoVersion>,
+    /// `// +heroku goVersion <requirement>`.
+    pub(crate) heroku_go_version: Option<GoVersionRequirement>,
+    /// `// +heroku install <packages>`.
+    pub(crate) heroku_install: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum GoModError {
+    #[error("could not read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {problem}")]
+    Malformed {
+        path: PathBuf,
+        line: usize,
+        content: String,
+        problem: String,
+    },
+    #[error("{path}: no `module` line")]
+    NoModuleLine { path: PathBuf },
+}
+
+pub(crate) fn read_go_mod(app_dir: &Path) -> Result<GoMod, GoModError> {
+    let path = app_dir.join("go.mod");
+    let contents = std::fs::read_to_string(&path).map_err(|source| GoModError::Read {
+        path: PathBuf::from("go.mod"),
+        source,
+    })?;
+    parse_go_mod(&contents, Path::new("go.mod"))
+}
+
+/// Removes a trailing `//` comment that is not inside a quoted string.
+fn strip_comment(line: &str) -> &str {
+    let mut in_quotes = false;
+    let bytes = line.as_bytes();
+    for (index, byte) in bytes.iter().enumerate() {
+        match byte {
+            b'"' | b'`' => in_quotes = !in_quotes,
+            b'/' if !in_quotes && bytes.get(index + 1) == Some(&b'/') => return &line[..index],
+            _ => {}
+        }
+    }
+    line
+}
+
+pub(crate) fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModError> {
+    let malformed = |line: usize, content: &str, problem: String| GoModError::Malformed {
+        path: path.to_path_buf(),
+        line,
+        content: content.trim().to_string(),
+        problem,
+    };
+
+    let mut module_path = None;
+    let mut go_line = None;
+    let mut toolchain = None;
+    let mut heroku_go_version = None;
+    let mut heroku_install = Vec::new();
+    let mut in_block = false;
+
+    for (index, raw_line) in contents.lines().enumerate() {
+        let line_number = index + 1;
+        let trimmed = raw_line.trim();
+
+        if let Some(directive) = trimmed
+            .strip_prefix("//")
+            .map(str::trim)
+            .and_then(|c| c.strip_prefix("+heroku"))
+        {
+            let mut words = directive.split_whitespace();
+            match words.next() {
+                Some("goVersion") => {
+                    let value = words.collect::<Vec<_>>().join(" ");
+                    if value.is_empty() {
+                        return Err(malformed(
+                            line_number,
+                            raw_line,
+                            String::from("`// +heroku goVersion` needs a version, such as `// +heroku goVersion go1.26`"),
+                        ));
+                    }
+                    heroku_go_version = Some(value.parse().map_err(|error: crate::go_version::RequirementParseError| {
+                        malformed(line_number, raw_line, error.to_string())
+                    })?);
+                }
+                Some("install") => {
+                    let packages: Vec<String> = words.map(String::from).collect();
+                    if packages.is_empty() {
+                        return Err(malformed(
+                            line_number,
+                            raw_line,
+                            String::from("`// +heroku install` needs at least one package, such as `// +heroku install ./cmd/...`"),
+                        ));
+                    }
+                    heroku_install.extend(packages);
+                }
+                // Other Heroku annotations (such as the classic buildpack's `+heroku
+                // buildpack`) do not change how this buildpack builds.
+                _ => {}
+            }
+            continue;
+        }
+
+        let line = strip_comment(raw_line).trim();
+        if line.is_empty() {
+            continue;
+        }
+        if in_block {
+            if line == ")" {
+                in_block = false;
+            }
+            continue;
+        }
+        if line.ends_with('(') {
+            in_block = true;
+            continue;
+        }
+
+        let mut words = line.split_whitespace();
+        let keyword = words.next().unwrap_or_default();
+        let arguments: Vec<&str> = words.collect();
+        match keyword {
+            "module" => {
+                let [value] = arguments.as_slice() else {
+                    return Err(malformed(
+                        line_number,
+                        raw_line,
+                        String::from("`module` takes exactly one module path"),
+                    ));
+                };
+                module_path = Some(value.trim_matches(|c| c == '"' || c == '`').to_string());
+            }
+            "go" => {
+                let [value] = arguments.as_slice() else {
+                    return Err(malformed(
+                        line_number,
+                        raw_line,
+                        String::from("`go` takes exactly one version, such as `go 1.26.0`"),
+                    ));
+                };
+                go_line = Some(value.parse().map_err(|error: crate::go_version::GoVersionParseError| {
+                    malformed(line_number, raw_line, error.to_string())
+                })?);
+            }
+            "toolchain" => {
+                let [value] = arguments.as_slice() else {
+                    return Err(malformed(
+                        line_number,
+                        raw_line,
+                        String::from("`toolchain` takes exactly one name, such as `toolchain go1.26.3`"),
+                    ));
+                };
+                if *value != "default" {
+                    if !value.starts_with("go") {
+                        return Err(malformed(
+                            line_number,
+                            raw_line,
+                            format!("`{value}` is not a toolchain name (expected a form like `go1.26.3`)"),
+                        ));
+                    }
+                    // Custom toolchain names such as `go1.26.3-custom` name a Go release too.
+                    let release = value.split_once('-').map_or(*value, |(release, _)| release);
+                    toolchain = Some(release.parse().map_err(|error: crate::go_version::GoVersionParseError| {
+                        malformed(line_number, raw_line, error.to_string())
+                    })?);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let module_path = module_path.ok_or_else(|| GoModError::NoModuleLine {
+        path: path.to_path_buf(),
+    })?;
+
+    Ok(GoMod {
+        module_path,
+        go_line,
+        toolchain,
+        heroku_go_version,
+        heroku_install,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(contents: &str) -> Result<GoMod, GoModError> {
+        parse_go_mod(contents, Path::new("go.mod"))
+    }
+
+    #[test]
+    fn reads_module_go_and_toolchain() {
+        let go_mod = parse(
+            "module example.com/shop // the shop\n\ngo 1.25.0\n\ntoolchain go1.26.1\n\nrequire (\n\texample.com/greeting v1.1.0\n\tgo 1.99 // not a go line\n)\n",
+        )
+        .expect("parses");
+        assert_eq!(go_mod.module_path, "example.com/shop");
+        assert_eq!(go_mod.go_line.map(|v| v.to_string()).as_deref(), Some("1.25.0"));
+        assert_eq!(go_mod.toolchain.map(|v| v.to_string()).as_deref(), Some("1.26.1"));
+        assert!(go_mod.heroku_install.is_empty());
+    }
+
+    #[test]
+    fn single_element_module_path_and_no_go_line() {
+        let go_mod = parse("module myapp\n").expect("parses");
+        assert_eq!(go_mod.module_path, "myapp");
+        assert_eq!(go_mod.go_line, None);
+        assert_eq!(go_mod.toolchain, None);
+    }
+
+    #[test]
+    fn reads_heroku_comments() {
+        let go_mod = parse(
+            "// +heroku goVersion go1.25\n// +heroku install ./cmd/web ./cmd/worker\nmodule \"example.com/app\"\ngo 1.24\ntoolchain default\n",
+        )
+        .expect("parses");
+        assert_eq!(go_mod.module_path, "example.com/app");
+        assert_eq!(
+            go_mod.heroku_go_version.map(|r| r.to_string()).as_deref(),
+            Some("go1.25")
+        );
+        assert_eq!(go_mod.heroku_install, vec!["./cmd/web", "./cmd/worker"]);
+        assert_eq!(go_mod.toolchain, None);
+    }
+
+    #[test]
+    fn prerelease_go_line() {
+        let go_mod = parse("module m\ngo 1.27rc1\n").expect("parses");
+        assert_eq!(go_mod.go_line.map(|v| v.to_string()).as_deref(), Some("1.27rc1"));
+    }
+
+    #[test]
+    fn custom_toolchain_suffix_names_its_release() {
+        let go_mod = parse("module m\ntoolchain go1.26.3-corp\n").expect("parses");
+        assert_eq!(go_mod.toolchain.map(|v| v.to_string()).as_deref(), Some("1.26.3"));
+    }
+
+    #[test]
+    fn malformed_lines_name_file_and_line() {
+        let cases = [
+            ("module m\ngo one.two\n", 2, "`one.two` is not a Go version"),
+            ("module m\n\ntoolchain 1.26\n", 3, "not a toolchain name"),
+            ("module\n", 1, "exactly one module path"),
+            ("module m\n// +heroku goVersion latest\n", 2, "not a Go version requirement"),
+            ("module m\n// +heroku install\n", 2, "at least one package"),
+            ("module m\ngo 1.25 1.26\n", 2, "exactly one version"),
+        ];
+        for (contents, expected_line, expected_problem) in cases {
+            match parse(contents) {
+                Err(GoModError::Malformed { line, problem, .. }) => {
+                    assert_eq!(line, expected_line, "{contents}");
+                    assert!(problem.contains(expected_problem), "{problem}");
+                }
+                other => panic!("expected a malformed-line error for {contents:?}, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn missing_module_line_is_an_error() {
+        assert!(matches!(parse("go 1.25\n"), Err(GoModError::NoModuleLine { .. })));
+    }
+}
