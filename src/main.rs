@@ -1,1 +1,205 @@
-fn main() {}
+//! A Cloud Native Buildpack for Go modules.
+
+mod config;
+mod download;
+mod errors;
+mod go_mod;
+mod go_packages;
+mod go_version;
+mod inventory;
+mod layers;
+
+use crate::config::{Config, ConfigError};
+use crate::go_mod::GoModError;
+use crate::go_packages::GoCommandError;
+use crate::inventory::{InventoryError, ResolveError};
+use crate::layers::go_build_cache::GoBuildCacheMetadata;
+use crate::layers::go_dist::GoDistError;
+use crate::layers::{go_build_cache, go_dist, go_modules, target};
+use bullet_stream::global::print;
+use bullet_stream::style;
+use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
+use libcnb::data::build_plan::BuildPlanBuilder;
+use libcnb::data::launch::{LaunchBuilder, ProcessBuilder};
+use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
+use libcnb::generic::{GenericMetadata, GenericPlatform};
+use libcnb::{buildpack_main, Buildpack, Env};
+
+// Used by the tests only; listed so `unused_crate_dependencies` stays quiet for the binary.
+#[cfg(test)]
+use insta as _;
+#[cfg(test)]
+use libcnb_test as _;
+#[cfg(test)]
+use local_lifecycle as _;
+#[cfg(test)]
+use tempfile as _;
+
+pub(crate) struct GoBuildpack;
+
+#[derive(Debug)]
+pub(crate) enum GoBuildpackError {
+    GoMod(GoModError),
+    Config(ConfigError),
+    Inventory(InventoryError),
+    Resolve(ResolveError),
+    GoDist(GoDistError),
+    GoCommand(GoCommandError),
+    CreateGobin(std::io::Error),
+    InvalidProcessType(String),
+}
+
+impl From<GoBuildpackError> for libcnb::Error<GoBuildpackError> {
+    fn from(error: GoBuildpackError) -> Self {
+        libcnb::Error::BuildpackError(error)
+    }
+}
+
+impl From<GoDistError> for libcnb::Error<GoBuildpackError> {
+    fn from(error: GoDistError) -> Self {
+        libcnb::Error::BuildpackError(GoBuildpackError::GoDist(error))
+    }
+}
+
+impl Buildpack for GoBuildpack {
+    type Platform = GenericPlatform;
+    type Metadata = GenericMetadata;
+    type Error = GoBuildpackError;
+
+    fn detect(&self, context: DetectContext<Self>) -> libcnb::Result<DetectResult, Self::Error> {
+        // Only a go.mod at the root makes a Go module app; nested ones belong to other tools.
+        if context.app_dir.join("go.mod").is_file() {
+            DetectResultBuilder::pass()
+                .build_plan(BuildPlanBuilder::new().provides("go").requires("go").build())
+                .build()
+        } else {
+            println!(
+                "No go.mod at the root of the app. This buildpack builds Go modules: run `go mod init <module path>` in the app's root directory and commit go.mod and go.sum."
+            );
+            DetectResultBuilder::fail().build()
+        }
+    }
+
+    fn build(&self, context: BuildContext<Self>) -> libcnb::Result<BuildResult, Self::Error> {
+        let started = print::buildpack("Go");
+        let app_dir = &context.app_dir;
+
+        // Everything about the app is read first, so that a bad request fails before any download.
+        let env = Env::from_current();
+        let config = Config::from_env(&env).map_err(GoBuildpackError::Config)?;
+        let go_mod = go_mod::read_go_mod(app_dir).map_err(GoBuildpackError::GoMod)?;
+        let has_procfile = app_dir.join("Procfile").is_file();
+        let vendored = app_dir.join("vendor").join("modules.txt").is_file();
+        let arch = inventory::parse_target_arch(&context.target.arch).map_err(GoBuildpackError::Resolve)?;
+        let (inventory, inventory_location) = inventory::load_inventory(config.inventory.as_deref()).map_err(GoBuildpackError::Inventory)?;
+        let request = inventory::version_request(&go_mod, config.go_version.as_ref());
+        let artifact = inventory::resolve_release(&inventory, &inventory_location, &request, arch).map_err(GoBuildpackError::Resolve)?;
+        print_version_choice(&request, artifact, &inventory_location);
+
+        let mut go_env = go_command_env(env, &config);
+        go_dist::install_go_dist(&context, &mut go_env, artifact, config.dist_mirror.as_deref(), config.install_tools_in_image)?;
+        if !vendored {
+            go_modules::prepare_go_modules(&context, &mut go_env)?;
+        }
+        go_build_cache::prepare_go_build_cache(&context, &mut go_env, &GoBuildCacheMetadata { go_minor: artifact.version.minor_line(), arch: arch.to_string(), distro: format!("{}-{}", context.target.distro_name, context.target.distro_version) })?;
+        let gobin = target::prepare_target(&context, &mut go_env)?;
+
+        print::bullet("Go packages");
+        if vendored {
+            print::sub_bullet("Using the vendored modules in vendor/ (vendor/modules.txt)");
+        } else {
+            go_packages::download_modules(&go_env, app_dir).map_err(GoBuildpackError::GoCommand)?;
+        }
+        let (patterns, package_source) = go_packages::package_patterns(&config.install_package_spec, &go_mod.heroku_install);
+        print::sub_bullet(format!("Building {} (from {package_source})", style::value(patterns.join(" "))));
+        let packages = go_packages::list_main_packages(&go_env, app_dir, &patterns, package_source).map_err(GoBuildpackError::GoCommand)?;
+        go_packages::install_packages(&go_env, app_dir, &packages, config.linker_symbol.as_ref()).map_err(GoBuildpackError::GoCommand)?;
+
+        print::bullet("Processes");
+        let launch = if has_procfile {
+            print::sub_bullet("Not registering processes: the app has a Procfile, which the Procfile buildpack turns into processes");
+            LaunchBuilder::new().build()
+        } else {
+            let binaries: Vec<String> = packages.iter().map(|p| p.binary.clone()).collect();
+            let plan = go_packages::plan_processes(&binaries);
+            go_packages::describe_processes(&plan, &gobin);
+            launch_config(&plan, &gobin)?
+        };
+
+        print::all_done(&Some(started));
+        BuildResultBuilder::new().launch(launch).build()
+    }
+
+    fn on_error(&self, error: libcnb::Error<Self::Error>) {
+        errors::print_error(&error);
+    }
+}
+
+fn print_version_choice(
+    request: &inventory::VersionRequest,
+    artifact: &inventory::GoArtifact,
+    location: &inventory::InventoryLocation,
+) {
+    print::bullet("Go version");
+    if request.source == inventory::VersionSource::NoRequest {
+        print::sub_bullet("No version requested (go.mod has no `go` line): using the newest release");
+    } else {
+        print::sub_bullet(format!(
+            "Requested {} (from {})",
+            style::value(&request.written),
+            request.source
+        ));
+    }
+    print::sub_bullet(format!(
+        "Resolved Go {} for {}/{}{}",
+        style::value(artifact.version.to_string()),
+        artifact.os,
+        artifact.arch,
+        match location {
+            inventory::InventoryLocation::BuiltIn => String::new(),
+            configured @ inventory::InventoryLocation::Configured(_) => format!(" from {configured}"),
+        }
+    ));
+}
+
+/// The environment every go command runs with: the user's (platform env vars included), with
+/// the toolchain pinned and the module cache left deletable.
+fn go_command_env(mut env: Env, config: &Config) -> Env {
+    if let Some(user_value) = &config.user_gotoolchain {
+        print::warning(format!(
+            "GOTOOLCHAIN={user_value} is overridden with GOTOOLCHAIN=local.\n\
+             The go command must build with the Go version resolved above, not download another. \
+             To choose the version, set GOVERSION or edit the `go`/`toolchain` line of go.mod."
+        ));
+    }
+    env.insert("GOTOOLCHAIN", "local");
+    // Go makes the module cache read-only by default; a read-only cache layer cannot be
+    // deleted by the platform when it is replaced.
+    let goflags = match env.get_string_lossy("GOFLAGS").filter(|f| !f.trim().is_empty()) {
+        Some(user_flags) => format!("{user_flags} -modcacherw"),
+        None => String::from("-modcacherw"),
+    };
+    env.insert("GOFLAGS", goflags);
+    env
+}
+
+fn launch_config(
+    plan: &go_packages::ProcessPlan,
+    gobin: &std::path::Path,
+) -> Result<libcnb::data::launch::Launch, GoBuildpackError> {
+    let mut launch = LaunchBuilder::new();
+    for process in &plan.processes {
+        let process_type = process
+            .process_type
+            .parse()
+            .map_err(|_| GoBuildpackError::InvalidProcessType(process.process_type.clone()))?;
+        launch.process(
+            ProcessBuilder::new(process_type, [gobin.join(&process.binary).display().to_string()])
+                .default(process.default)
+                .build(),
+        );
+    }
+    Ok(launch.build())
+}
+
+buildpack_main!(GoBuildpack);

@@ -1,0 +1,145 @@
+//! The buildpack's configuration: platform environment variables.
+
+use crate::go_version::{GoVersionRequirement, RequirementParseError};
+use libcnb::Env;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Config {
+    /// `GOVERSION`: overrides every request in go.mod (classic Heroku buildpack compatibility).
+    pub(crate) go_version: Option<GoVersionRequirement>,
+    /// `GO_INSTALL_PACKAGE_SPEC`: the packages to build, instead of go.mod's or `./...`.
+    pub(crate) install_package_spec: Vec<String>,
+    /// `GO_LINKER_SYMBOL` and its value (`GO_LINKER_VALUE`, else `SOURCE_VERSION`).
+    pub(crate) linker_symbol: Option<(String, String)>,
+    /// `GO_INSTALL_TOOLS_IN_IMAGE`: keep the Go toolchain in the image.
+    pub(crate) install_tools_in_image: bool,
+    /// `GO_DIST_MIRROR`: base URL replacing `https://go.dev/dl/`.
+    pub(crate) dist_mirror: Option<String>,
+    /// `GO_INVENTORY`: path or URL of an inventory replacing the built-in one.
+    pub(crate) inventory: Option<String>,
+    /// A `GOTOOLCHAIN` the user set; reported, then overridden with `local`.
+    pub(crate) user_gotoolchain: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ConfigError {
+    #[error("GOVERSION: {0}")]
+    GoVersion(RequirementParseError),
+    #[error("{name}={value} is not true or false")]
+    NotABoolean { name: &'static str, value: String },
+    #[error("GO_LINKER_SYMBOL is set but neither GO_LINKER_VALUE nor SOURCE_VERSION is")]
+    LinkerValueMissing,
+}
+
+fn non_empty(env: &Env, name: &str) -> Option<String> {
+    env.get_string_lossy(name)
+        .map(|value| value.trim().to_string())
+        .filter(|value| !value.is_empty())
+}
+
+fn boolean(env: &Env, name: &'static str) -> Result<bool, ConfigError> {
+    match non_empty(env, name).as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("false" | "0" | "no") => Ok(false),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some(_) => Err(ConfigError::NotABoolean {
+            name,
+            value: non_empty(env, name).unwrap_or_default(),
+        }),
+    }
+}
+
+impl Config {
+    pub(crate) fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let go_version = non_empty(env, "GOVERSION")
+            .map(|value| value.parse().map_err(ConfigError::GoVersion))
+            .transpose()?;
+        let linker_symbol = match non_empty(env, "GO_LINKER_SYMBOL") {
+            Some(symbol) => Some((
+                symbol,
+                non_empty(env, "GO_LINKER_VALUE")
+                    .or_else(|| non_empty(env, "SOURCE_VERSION"))
+                    .ok_or(ConfigError::LinkerValueMissing)?,
+            )),
+            None => None,
+        };
+        Ok(Config {
+            go_version,
+            install_package_spec: non_empty(env, "GO_INSTALL_PACKAGE_SPEC")
+                .map(|spec| spec.split_whitespace().map(String::from).collect())
+                .unwrap_or_default(),
+            linker_symbol,
+            install_tools_in_image: boolean(env, "GO_INSTALL_TOOLS_IN_IMAGE")?,
+            dist_mirror: non_empty(env, "GO_DIST_MIRROR"),
+            inventory: non_empty(env, "GO_INVENTORY"),
+            user_gotoolchain: non_empty(env, "GOTOOLCHAIN").filter(|value| value != "local"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        let mut env = Env::new();
+        for (key, value) in pairs {
+            env.insert(key, value);
+        }
+        env
+    }
+
+    #[test]
+    fn empty_environment_is_the_default() {
+        assert_eq!(Config::from_env(&env(&[])).ok(), Some(Config::default()));
+    }
+
+    #[test]
+    fn reads_every_variable() {
+        let config = Config::from_env(&env(&[
+            ("GOVERSION", "go1.26"),
+            ("GO_INSTALL_PACKAGE_SPEC", " ./cmd/web  ./cmd/worker "),
+            ("GO_LINKER_SYMBOL", "main.version"),
+            ("SOURCE_VERSION", "abc123"),
+            ("GO_INSTALL_TOOLS_IN_IMAGE", "true"),
+            ("GO_DIST_MIRROR", "https://mirror.example/go/"),
+            ("GO_INVENTORY", "/etc/go-inventory.toml"),
+            ("GOTOOLCHAIN", "go1.27.0+auto"),
+        ]))
+        .expect("valid config");
+        assert_eq!(config.go_version.map(|r| r.to_string()).as_deref(), Some("go1.26"));
+        assert_eq!(config.install_package_spec, vec!["./cmd/web", "./cmd/worker"]);
+        assert_eq!(
+            config.linker_symbol,
+            Some((String::from("main.version"), String::from("abc123")))
+        );
+        assert!(config.install_tools_in_image);
+        assert_eq!(config.user_gotoolchain.as_deref(), Some("go1.27.0+auto"));
+    }
+
+    #[test]
+    fn linker_value_beats_source_version() {
+        let config = Config::from_env(&env(&[
+            ("GO_LINKER_SYMBOL", "main.version"),
+            ("GO_LINKER_VALUE", "v1"),
+            ("SOURCE_VERSION", "abc123"),
+        ]))
+        .expect("valid config");
+        assert_eq!(config.linker_symbol.map(|(_, v)| v).as_deref(), Some("v1"));
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        assert!(matches!(
+            Config::from_env(&env(&[("GOVERSION", "newest")])),
+            Err(ConfigError::GoVersion(_))
+        ));
+        assert!(matches!(
+            Config::from_env(&env(&[("GO_INSTALL_TOOLS_IN_IMAGE", "maybe")])),
+            Err(ConfigError::NotABoolean { .. })
+        ));
+        assert!(matches!(
+            Config::from_env(&env(&[("GO_LINKER_SYMBOL", "main.version")])),
+            Err(ConfigError::LinkerValueMissing)
+        ));
+    }
+}

@@ -1,0 +1,312 @@
+//! Every message a user reads when the build fails: a heading, the facts, and what to do.
+
+use crate::config::ConfigError;
+use crate::go_mod::GoModError;
+use crate::go_packages::{GoCommandError, PackageSource};
+use crate::inventory::{InventoryError, ResolveError, VersionSource};
+use crate::layers::go_dist::GoDistError;
+use crate::download::DownloadError;
+use crate::GoBuildpackError;
+use bullet_stream::global::print;
+
+pub(crate) fn print_error(error: &libcnb::Error<GoBuildpackError>) {
+    print::error(error_message(error));
+}
+
+fn message(heading: &str, body: &str) -> String {
+    format!("{heading}\n\n{}", body.trim_end())
+}
+
+pub(crate) fn error_message(error: &libcnb::Error<GoBuildpackError>) -> String {
+    match error {
+        libcnb::Error::BuildpackError(error) => buildpack_error_message(error),
+        other => message(
+            "Internal buildpack error",
+            &format!(
+                "The buildpack failed while talking to the CNB platform: {other}\n\n\
+                 This is not caused by the app. Retry the build; if it fails again, report it with this output."
+            ),
+        ),
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+fn buildpack_error_message(error: &GoBuildpackError) -> String {
+    match error {
+        GoBuildpackError::GoMod(GoModError::Read { path, source }) => message(
+            "Could not read go.mod",
+            &format!(
+                "Reading {} failed: {source}\n\n\
+                 Make sure go.mod is a readable file at the root of the app.",
+                path.display()
+            ),
+        ),
+        GoBuildpackError::GoMod(GoModError::Malformed { path, line, content, problem }) => message(
+            "go.mod is malformed",
+            &format!(
+                "{}:{line}: {problem}\n\n    {content}\n\n\
+                 Fix that line (`go mod edit -fmt` reformats the file) and build again.",
+                path.display()
+            ),
+        ),
+        GoBuildpackError::GoMod(GoModError::NoModuleLine { path }) => message(
+            "go.mod has no module line",
+            &format!(
+                "{} does not declare the module path.\n\n\
+                 Add a line such as `module example.com/myapp` at the top, or recreate the file with `go mod init <module path>`.",
+                path.display()
+            ),
+        ),
+        GoBuildpackError::Config(error) => config_message(error),
+        GoBuildpackError::Inventory(error) => inventory_message(error),
+        GoBuildpackError::Resolve(error) => resolve_message(error),
+        GoBuildpackError::GoDist(error) => go_dist_message(error),
+        GoBuildpackError::GoCommand(error) => go_command_message(error),
+        GoBuildpackError::CreateGobin(source) => message(
+            "Could not create the directory for the binaries",
+            &format!("Creating the target layer's bin directory failed: {source}\n\nRetry the build."),
+        ),
+        GoBuildpackError::InvalidProcessType(name) => message(
+            "Invalid process name",
+            &format!(
+                "`{name}` cannot be a process type: process types may only contain letters, digits, `.`, `_` and `-`.\n\n\
+                 Rename the package directory, or add a Procfile that runs the binary."
+            ),
+        ),
+    }
+}
+
+fn config_message(error: &ConfigError) -> String {
+    match error {
+        ConfigError::GoVersion(parse_error) => message(
+            "GOVERSION is not a Go version",
+            &format!(
+                "{parse_error}.\n\n\
+                 Set GOVERSION to a release line (`go1.26`), an exact release (`1.26.3`) or a requirement (`>=1.25, <1.27`), or unset it to use go.mod."
+            ),
+        ),
+        ConfigError::NotABoolean { name, value } => message(
+            &format!("{name} must be true or false"),
+            &format!("{name} is set to `{value}`.\n\nSet it to `true` or `false`, or unset it."),
+        ),
+        ConfigError::LinkerValueMissing => message(
+            "GO_LINKER_SYMBOL has no value",
+            "GO_LINKER_SYMBOL names the variable to set with `-ldflags -X`, but neither GO_LINKER_VALUE nor SOURCE_VERSION is set.\n\n\
+             Set GO_LINKER_VALUE to the value to embed, or unset GO_LINKER_SYMBOL.",
+        ),
+    }
+}
+
+fn inventory_message(error: &InventoryError) -> String {
+    match error {
+        InventoryError::Unreadable { location, reason } => message(
+            "Could not read the Go inventory",
+            &format!(
+                "Reading {location} failed: {reason}\n\n\
+                 Check that GO_INVENTORY names a readable file or a reachable http(s) URL, or unset it to use the built-in inventory."
+            ),
+        ),
+        InventoryError::Malformed { location, reason } => message(
+            "The Go inventory is malformed",
+            &format!(
+                "{location} is not a valid inventory:\n\n{reason}\n\n\
+                 Each entry needs version, os, arch, url and checksum (`sha256:<hex>`); regenerate it with the inventory updater or fix the entry named above."
+            ),
+        ),
+    }
+}
+
+fn resolve_message(error: &ResolveError) -> String {
+    match error {
+        ResolveError::UnsupportedArch { arch } => message(
+            "Unsupported architecture",
+            &format!(
+                "The build targets linux/{arch}, but Go releases are only installed for linux/amd64 and linux/arm64.\n\n\
+                 Build for one of those (for example with a builder image for amd64 or arm64)."
+            ),
+        ),
+        ResolveError::NoMatchingRelease { request, arch, location, nearest } => {
+            let nearest = if nearest.is_empty() {
+                format!("{location} lists no release for linux/{arch}.")
+            } else {
+                format!(
+                    "The nearest releases in {location} for linux/{arch}: {}.",
+                    nearest.iter().map(|v| format!("go{v}")).collect::<Vec<_>>().join(", ")
+                )
+            };
+            let fix = match request.source {
+                VersionSource::GoVersionEnv => "Set GOVERSION to a release or line the inventory lists (for example `go1.26`), or unset it to use go.mod.",
+                VersionSource::HerokuGoVersionComment => "Change the `// +heroku goVersion` comment in go.mod to a release or line the inventory lists (for example `// +heroku goVersion go1.26`).",
+                VersionSource::ToolchainLine => "Change the `toolchain` line of go.mod to a release listed (`go get toolchain@go1.26.6` does this), or remove it.",
+                VersionSource::GoLine => "Change the `go` line of go.mod to a release listed (`go mod edit -go=1.26.0`). If this is a new Go release, the buildpack's inventory may not list it yet: update the buildpack.",
+                VersionSource::NoRequest => "Add a `go` line to go.mod (`go mod edit -go=1.26.0`).",
+            };
+            message(
+                "No matching Go release",
+                &format!(
+                    "Requested: {} (from {}), which means {}.\n{nearest}\n\n{fix}",
+                    request.written, request.source, request.requirement
+                ),
+            )
+        }
+    }
+}
+
+fn go_dist_message(error: &GoDistError) -> String {
+    match error {
+        GoDistError::Download(DownloadError::ChecksumMismatch { url, expected, actual }) => message(
+            "The Go download failed verification",
+            &format!(
+                "The archive from {url} does not match the inventory's checksum.\n\n\
+                 Expected: sha256:{expected}\n\
+                 Received: sha256:{actual}\n\n\
+                 Nothing of it was installed. If GO_DIST_MIRROR is set, the mirror serves a different file than go.dev: fix the mirror. Otherwise retry; a repeated mismatch means the download is being tampered with."
+            ),
+        ),
+        GoDistError::Download(error) => message(
+            "Could not download Go",
+            &format!(
+                "{error}\n\n\
+                 Nothing of it was installed. Check the network, or GO_DIST_MIRROR if it is set, and retry."
+            ),
+        ),
+        GoDistError::Unpack { url, reason } => message(
+            "Could not unpack the Go download",
+            &format!(
+                "The archive from {url} passed its checksum but could not be unpacked: {reason}\n\n\
+                 The partial install is discarded by the next build. Retry; if the archive comes from your own inventory, check that it is a go.dev-shaped .tar.gz (everything under go/)."
+            ),
+        ),
+    }
+}
+
+fn go_command_message(error: &GoCommandError) -> String {
+    match error {
+        GoCommandError::Failed(cmd_error) => message(
+            &format!("`{}` failed", cmd_error.name()),
+            &format!(
+                "{cmd_error}\n\n\
+                 The go command's output is shown above. Reproduce it locally with the same command and the Go version resolved above, fix the app, and build again."
+            ),
+        ),
+        GoCommandError::NoMainPackages { patterns, package_source: source } => {
+            let fix = match source {
+                PackageSource::InstallPackageSpecEnv => "Set GO_INSTALL_PACKAGE_SPEC to packages that declare `package main`, or unset it.",
+                PackageSource::HerokuInstallComment => "Change `// +heroku install` in go.mod to name packages that declare `package main`.",
+                PackageSource::AllPackages => "Add a `package main` with a `func main()` (at the module root, or under cmd/<name>/).",
+            };
+            message(
+                "No main package to build",
+                &format!("None of the packages matched by `{patterns}` (from {source}) is a `main` package, so there is nothing to run.\n\n{fix}"),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::go_mod::parse_go_mod;
+    use crate::inventory::{parse_inventory, resolve_release, version_request, InventoryLocation};
+    use libherokubuildpack::inventory::artifact::Arch;
+    use std::path::Path;
+
+    fn buildpack_error(error: GoBuildpackError) -> String {
+        error_message(&libcnb::Error::BuildpackError(error))
+    }
+
+    #[test]
+    fn malformed_go_mod() {
+        let error = parse_go_mod("module m\n\ngo 1.x\n", Path::new("go.mod")).expect_err("malformed");
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoMod(error)));
+    }
+
+    #[test]
+    fn unknown_go_version() {
+        let inventory = parse_inventory(
+            r#"
+[[artifacts]]
+version = "1.26.6"
+os = "linux"
+arch = "amd64"
+url = "https://go.dev/dl/go1.26.6.linux-amd64.tar.gz"
+checksum = "sha256:708effb774be8237570d0add163225abbdfaf4fca28b2611df167beba4feef89"
+
+[[artifacts]]
+version = "1.25.5"
+os = "linux"
+arch = "amd64"
+url = "https://go.dev/dl/go1.25.5.linux-amd64.tar.gz"
+checksum = "sha256:708effb774be8237570d0add163225abbdfaf4fca28b2611df167beba4feef89"
+"#,
+            &InventoryLocation::BuiltIn,
+        )
+        .expect("parses");
+        let go_mod = parse_go_mod("module m\ngo 1.24.2\n", Path::new("go.mod")).expect("parses");
+        let request = version_request(&go_mod, None);
+        let error = resolve_release(&inventory, &InventoryLocation::BuiltIn, &request, Arch::Amd64)
+            .expect_err("no 1.24");
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Resolve(error)));
+    }
+
+    #[test]
+    fn unknown_goversion_env() {
+        let inventory = parse_inventory("artifacts = []\n", &InventoryLocation::Configured(String::from("/srv/go.toml")))
+            .expect("parses");
+        let go_mod = parse_go_mod("module m\ngo 1.24.2\n", Path::new("go.mod")).expect("parses");
+        let requirement = "1.99".parse().expect("requirement");
+        let request = version_request(&go_mod, Some(&requirement));
+        let error = resolve_release(
+            &inventory,
+            &InventoryLocation::Configured(String::from("/srv/go.toml")),
+            &request,
+            Arch::Arm64,
+        )
+        .expect_err("empty inventory");
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Resolve(error)));
+    }
+
+    #[test]
+    fn malformed_inventory() {
+        let error = parse_inventory(
+            "[[artifacts]]\nversion = \"1.26.6\"\n",
+            &InventoryLocation::Configured(String::from("https://[redacted]@inventory.example/go.toml")),
+        )
+        .expect_err("malformed");
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Inventory(error)));
+    }
+
+    #[test]
+    fn checksum_mismatch() {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoDist(GoDistError::Download(
+            DownloadError::ChecksumMismatch {
+                url: String::from("https://go.dev/dl/go1.26.6.linux-amd64.tar.gz"),
+                expected: String::from("aa"),
+                actual: String::from("bb"),
+            }
+        ))));
+    }
+
+    #[test]
+    fn unsupported_arch() {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Resolve(
+            ResolveError::UnsupportedArch { arch: String::from("riscv64") }
+        )));
+    }
+
+    #[test]
+    fn no_main_packages() {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoCommand(
+            GoCommandError::NoMainPackages {
+                patterns: String::from("./..."),
+                package_source: PackageSource::AllPackages,
+            }
+        )));
+    }
+
+    #[test]
+    fn bad_goversion_env() {
+        let error = "newest".parse::<crate::go_version::GoVersionRequirement>().expect_err("bad");
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(ConfigError::GoVersion(error))));
+    }
+}

@@ -1,0 +1,270 @@
+//! Which packages to build, the go commands that build them, and the processes they become.
+
+use bullet_stream::global::print;
+use bullet_stream::style;
+use fun_run::{CmdError, CommandWithName};
+use libcnb::Env;
+use std::path::Path;
+use std::process::Command;
+
+/// Where the package patterns came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PackageSource {
+    InstallPackageSpecEnv,
+    HerokuInstallComment,
+    AllPackages,
+}
+
+impl std::fmt::Display for PackageSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PackageSource::InstallPackageSpecEnv => "GO_INSTALL_PACKAGE_SPEC",
+            PackageSource::HerokuInstallComment => "`// +heroku install` in go.mod",
+            PackageSource::AllPackages => "the default, every package of the module",
+        })
+    }
+}
+
+pub(crate) fn package_patterns(
+    spec_env: &[String],
+    heroku_install: &[String],
+) -> (Vec<String>, PackageSource) {
+    if !spec_env.is_empty() {
+        (spec_env.to_vec(), PackageSource::InstallPackageSpecEnv)
+    } else if !heroku_install.is_empty() {
+        (heroku_install.to_vec(), PackageSource::HerokuInstallComment)
+    } else {
+        (vec![String::from("./...")], PackageSource::AllPackages)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum GoCommandError {
+    #[error("{0}")]
+    Failed(CmdError),
+    #[error("no main package matches {patterns}")]
+    NoMainPackages {
+        patterns: String,
+        package_source: PackageSource,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MainPackage {
+    pub(crate) import_path: String,
+    pub(crate) binary: String,
+}
+
+/// Appends flags the buildpack needs to the user's GOFLAGS, keeping theirs.
+pub(crate) fn go_command(env: &Env, app_dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("go");
+    command
+        .args(args)
+        .env_clear()
+        .envs(env)
+        .current_dir(app_dir);
+    command
+}
+
+pub(crate) fn download_modules(env: &Env, app_dir: &Path) -> Result<(), GoCommandError> {
+    print::sub_stream_cmd(go_command(env, app_dir, &["mod", "download"]).named("go mod download"))
+        .map(drop)
+        .map_err(GoCommandError::Failed)
+}
+
+/// Lists the `main` packages the patterns match, with the binary name `go install` gives each.
+pub(crate) fn list_main_packages(
+    env: &Env,
+    app_dir: &Path,
+    patterns: &[String],
+    source: PackageSource,
+) -> Result<Vec<MainPackage>, GoCommandError> {
+    let format = "{{if eq .Name \"main\"}}{{.ImportPath}}\t{{.Target}}{{end}}";
+    let mut args = vec!["list", "-f", format];
+    args.extend(patterns.iter().map(String::as_str));
+    let name = format!("go list {}", patterns.join(" "));
+    let output = print::sub_time_cmd(go_command(env, app_dir, &args).named(name))
+        .map_err(GoCommandError::Failed)?;
+    let packages: Vec<MainPackage> = output
+        .stdout_lossy()
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(import_path, target)| MainPackage {
+            import_path: import_path.to_string(),
+            binary: Path::new(target)
+                .file_name()
+                .map_or_else(|| import_path.to_string(), |n| n.to_string_lossy().into_owned()),
+        })
+        .collect();
+    if packages.is_empty() {
+        return Err(GoCommandError::NoMainPackages {
+            patterns: patterns.join(" "),
+            package_source: source,
+        });
+    }
+    Ok(packages)
+}
+
+pub(crate) fn install_packages(
+    env: &Env,
+    app_dir: &Path,
+    packages: &[MainPackage],
+    linker_symbol: Option<&(String, String)>,
+) -> Result<(), GoCommandError> {
+    let ldflags = linker_symbol.map(|(symbol, value)| format!("-ldflags=-X {symbol}={value}"));
+    let mut args = vec!["install"];
+    args.extend(ldflags.as_deref());
+    args.extend(packages.iter().map(|p| p.import_path.as_str()));
+    let name = format!("go {}", args.join(" "));
+    print::sub_stream_cmd(go_command(env, app_dir, &args).named(name))
+        .map(drop)
+        .map_err(GoCommandError::Failed)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PlannedProcess {
+    pub(crate) process_type: String,
+    pub(crate) binary: String,
+    pub(crate) default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ProcessPlan {
+    pub(crate) processes: Vec<PlannedProcess>,
+    /// Binaries whose names are not valid process types, so not registered.
+    pub(crate) skipped: Vec<String>,
+    /// Several binaries and none named `web`: nothing is the default.
+    pub(crate) no_default: bool,
+}
+
+fn is_valid_process_type(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// One process per binary, named after it. `web` is the default; a lone binary is also
+/// registered as `web`.
+pub(crate) fn plan_processes(binaries: &[String]) -> ProcessPlan {
+    let (valid, skipped): (Vec<&String>, Vec<&String>) =
+        binaries.iter().partition(|b| is_valid_process_type(b));
+    let has_web = valid.iter().any(|b| *b == "web");
+    let mut processes: Vec<PlannedProcess> = valid
+        .iter()
+        .map(|binary| PlannedProcess {
+            process_type: (*binary).clone(),
+            binary: (*binary).clone(),
+            default: *binary == "web",
+        })
+        .collect();
+    if !has_web && binaries.len() == 1 {
+        if let Some(only) = valid.first() {
+            processes.push(PlannedProcess {
+                process_type: String::from("web"),
+                binary: (*only).clone(),
+                default: true,
+            });
+        }
+    }
+    ProcessPlan {
+        no_default: !processes.iter().any(|p| p.default) && !processes.is_empty(),
+        processes,
+        skipped: skipped.into_iter().cloned().collect(),
+    }
+}
+
+pub(crate) fn describe_processes(plan: &ProcessPlan, gobin: &Path) {
+    for process in &plan.processes {
+        print::sub_bullet(format!(
+            "{}: {}{}",
+            style::value(&process.process_type),
+            style::command(gobin.join(&process.binary).display().to_string()),
+            if process.default { " (default)" } else { "" }
+        ));
+    }
+    for binary in &plan.skipped {
+        print::warning(format!(
+            "The binary `{binary}` is not registered as a process: process names may only contain letters, digits, `.`, `_` and `-`. Run it from a Procfile instead."
+        ));
+    }
+    if plan.no_default {
+        print::warning(
+            "None of the binaries is named `web`, so the image has no default process.\n\
+             Choose one of: name the package for the web server `web` (for example cmd/web), \
+             add a Procfile with a `web:` line, or set GO_INSTALL_PACKAGE_SPEC to the one package to build.",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(binaries: &[&str]) -> Vec<String> {
+        binaries.iter().map(|b| (*b).to_string()).collect()
+    }
+
+    fn summary(plan: &ProcessPlan) -> Vec<(String, String, bool)> {
+        plan.processes
+            .iter()
+            .map(|p| (p.process_type.clone(), p.binary.clone(), p.default))
+            .collect()
+    }
+
+    #[test]
+    fn a_lone_binary_is_also_web_and_the_default() {
+        let plan = plan_processes(&names(&["myapp"]));
+        assert_eq!(
+            summary(&plan),
+            vec![
+                (String::from("myapp"), String::from("myapp"), false),
+                (String::from("web"), String::from("myapp"), true)
+            ]
+        );
+        assert!(!plan.no_default);
+    }
+
+    #[test]
+    fn a_lone_web_binary_is_registered_once() {
+        let plan = plan_processes(&names(&["web"]));
+        assert_eq!(summary(&plan), vec![(String::from("web"), String::from("web"), true)]);
+    }
+
+    #[test]
+    fn web_is_the_default_among_several() {
+        let plan = plan_processes(&names(&["web", "worker"]));
+        assert_eq!(
+            summary(&plan),
+            vec![
+                (String::from("web"), String::from("web"), true),
+                (String::from("worker"), String::from("worker"), false)
+            ]
+        );
+        assert!(!plan.no_default);
+    }
+
+    #[test]
+    fn several_without_web_have_no_default_and_warn() {
+        let plan = plan_processes(&names(&["api", "worker"]));
+        assert!(plan.processes.iter().all(|p| !p.default));
+        assert_eq!(plan.processes.len(), 2);
+        assert!(plan.no_default);
+    }
+
+    #[test]
+    fn invalid_names_are_skipped() {
+        let plan = plan_processes(&names(&["web", "tool+x"]));
+        assert_eq!(plan.skipped, vec!["tool+x"]);
+        assert_eq!(plan.processes.len(), 1);
+    }
+
+    #[test]
+    fn patterns_come_from_env_then_go_mod_then_everything() {
+        let env = names(&["./cmd/web"]);
+        let comment = names(&["./cmd/worker"]);
+        assert_eq!(package_patterns(&env, &comment).1, PackageSource::InstallPackageSpecEnv);
+        assert_eq!(package_patterns(&[], &comment), (comment.clone(), PackageSource::HerokuInstallComment));
+        assert_eq!(package_patterns(&[], &[]), (names(&["./..."]), PackageSource::AllPackages));
+    }
+}

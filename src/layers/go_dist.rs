@@ -1,0 +1,319 @@
+//! The `go-dist` layer: the Go distribution (GOROOT).
+
+use crate::download::{download_verified, hex, redact_url, DownloadError};
+use crate::inventory::GoArtifact;
+use crate::{GoBuildpack, GoBuildpackError};
+use bullet_stream::global::print;
+use bullet_stream::style;
+use flate2::read::GzDecoder;
+use libcnb::build::BuildContext;
+use libcnb::data::layer_name;
+use libcnb::layer::{
+    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
+};
+use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
+use libcnb::Env;
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::path::{Component, Path, PathBuf};
+
+/// What identifies an installed distribution: the layer is reused only for the same artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GoDistMetadata {
+    pub(crate) version: String,
+    pub(crate) os: String,
+    pub(crate) arch: String,
+    pub(crate) checksum: String,
+}
+
+impl GoDistMetadata {
+    pub(crate) fn for_artifact(artifact: &GoArtifact) -> Self {
+        GoDistMetadata {
+            version: artifact.version.to_string(),
+            os: artifact.os.to_string(),
+            arch: artifact.arch.to_string(),
+            checksum: format!("{}:{}", artifact.checksum.name, hex(&artifact.checksum.value)),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum GoDistError {
+    #[error(transparent)]
+    Download(DownloadError),
+    #[error("could not unpack {url}: {reason}")]
+    Unpack { url: String, reason: String },
+}
+
+/// Why a cached distribution cannot serve this build; empty when it can.
+pub(crate) fn reasons_to_discard(cached: &GoDistMetadata, wanted: &GoDistMetadata) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if cached.version != wanted.version {
+        reasons.push(format!("the requested version changed to {}", wanted.version));
+    }
+    if cached.os != wanted.os || cached.arch != wanted.arch {
+        reasons.push(format!(
+            "the target changed from {}/{} to {}/{}",
+            cached.os, cached.arch, wanted.os, wanted.arch
+        ));
+    }
+    if cached.version == wanted.version && cached.checksum != wanted.checksum {
+        reasons.push(format!(
+            "the inventory's checksum for it changed to {}",
+            wanted.checksum
+        ));
+    }
+    reasons
+}
+
+/// Where to download from: the inventory URL, or the same file name under `GO_DIST_MIRROR`.
+pub(crate) fn download_url(artifact_url: &str, mirror: Option<&str>) -> String {
+    match mirror {
+        None => artifact_url.to_string(),
+        Some(mirror) => {
+            let file_name = artifact_url.rsplit('/').next().unwrap_or(artifact_url);
+            format!("{}/{file_name}", mirror.trim_end_matches('/'))
+        }
+    }
+}
+
+/// Installs (or reuses) the distribution and points `env` at it. Returns GOROOT.
+pub(crate) fn install_go_dist(
+    context: &BuildContext<GoBuildpack>,
+    env: &mut Env,
+    artifact: &GoArtifact,
+    mirror: Option<&str>,
+    keep_in_image: bool,
+) -> libcnb::Result<PathBuf, GoBuildpackError> {
+    let wanted = GoDistMetadata::for_artifact(artifact);
+    let layer = context.cached_layer(
+        layer_name!("go-dist"),
+        CachedLayerDefinition {
+            build: true,
+            launch: keep_in_image,
+            invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
+            restored_layer_action: &|cached: &GoDistMetadata, _| {
+                let reasons = reasons_to_discard(cached, &wanted);
+                if reasons.is_empty() {
+                    (RestoredLayerAction::KeepLayer, (cached.clone(), reasons))
+                } else {
+                    (RestoredLayerAction::DeleteLayer, (cached.clone(), reasons))
+                }
+            },
+        },
+    )?;
+
+    print::bullet("Go toolchain");
+    match &layer.state {
+        LayerState::Restored { .. } => {
+            print::sub_bullet(format!("Reusing Go {} from the cache", wanted.version));
+        }
+        LayerState::Empty { cause } => {
+            match cause {
+                EmptyLayerCause::RestoredLayerAction {
+                    cause: (cached, reasons),
+                } => print::sub_bullet(format!(
+                    "Discarding cached Go {}: {}",
+                    cached.version,
+                    reasons.join("; ")
+                )),
+                EmptyLayerCause::InvalidMetadataAction { .. } => print::sub_bullet(
+                    "Discarding the cached Go toolchain: its install did not finish or its metadata is unreadable",
+                ),
+                EmptyLayerCause::NewlyCreated => {}
+            }
+            let url = download_url(&artifact.url, mirror);
+            let timer = print::sub_start_timer(format!(
+                "Downloading Go {} from {}",
+                wanted.version,
+                style::url(redact_url(&url))
+            ));
+            let archive = layer.path().join(".download.tar.gz");
+            download_verified(&url, &archive, &artifact.checksum.value)
+                .map_err(GoDistError::Download)?;
+            timer.done();
+            print::sub_bullet(format!("Verified {}", style::value(&wanted.checksum)));
+            let timer = print::sub_start_timer("Unpacking");
+            unpack_distribution(&archive, &layer.path()).map_err(|reason| GoDistError::Unpack {
+                url: redact_url(&url),
+                reason,
+            })?;
+            std::fs::remove_file(&archive).map_err(|error| GoDistError::Unpack {
+                url: redact_url(&url),
+                reason: error.to_string(),
+            })?;
+            timer.done();
+            // Written last: a layer whose install was interrupted has no metadata, and is
+            // discarded by the next build instead of being reused.
+            layer.write_metadata(&wanted)?;
+        }
+    }
+
+    let goroot = layer.path();
+    layer.write_env(LayerEnv::new().chainable_insert(
+        Scope::All,
+        ModificationBehavior::Override,
+        "GOROOT",
+        &goroot,
+    ))?;
+    env.insert("GOROOT", &goroot);
+    let path = env.get("PATH").cloned().unwrap_or_default();
+    let mut new_path = goroot.join("bin").into_os_string();
+    if !path.is_empty() {
+        new_path.push(":");
+        new_path.push(path);
+    }
+    env.insert("PATH", new_path);
+    Ok(goroot)
+}
+
+/// Unpacks a go.dev archive (everything under `go/`) into `destination`, refusing any entry
+/// that would land outside it.
+fn unpack_distribution(archive: &Path, destination: &Path) -> Result<(), String> {
+    let file = File::open(archive).map_err(|e| e.to_string())?;
+    let mut tar = tar::Archive::new(GzDecoder::new(file));
+    tar.set_preserve_permissions(true);
+    let mut unpacked_files = 0usize;
+    for entry in tar.entries().map_err(|e| e.to_string())? {
+        let mut entry = entry.map_err(|e| e.to_string())?;
+        let path = entry.path().map_err(|e| e.to_string())?.into_owned();
+        let Ok(relative) = path.strip_prefix("go") else {
+            return Err(format!("unexpected entry {} outside go/", path.display()));
+        };
+        if relative.as_os_str().is_empty() {
+            continue;
+        }
+        if !relative.components().all(|c| matches!(c, Component::Normal(_))) {
+            return Err(format!("refusing entry {} that leaves the archive", path.display()));
+        }
+        let kind = entry.header().entry_type();
+        if kind.is_symlink() || kind.is_hard_link() {
+            let target = entry
+                .link_name()
+                .map_err(|e| e.to_string())?
+                .unwrap_or_default();
+            if !target.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
+                return Err(format!(
+                    "refusing link {} -> {} that leaves the archive",
+                    path.display(),
+                    target.display()
+                ));
+            }
+        }
+        let target = destination.join(relative);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        entry.unpack(&target).map_err(|e| format!("{}: {e}", path.display()))?;
+        unpacked_files += 1;
+    }
+    if !destination.join("bin").join("go").is_file() {
+        return Err(format!(
+            "the archive has no go/bin/go ({unpacked_files} entries unpacked)"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata(version: &str, arch: &str, checksum: &str) -> GoDistMetadata {
+        GoDistMetadata {
+            version: version.to_string(),
+            os: String::from("linux"),
+            arch: arch.to_string(),
+            checksum: checksum.to_string(),
+        }
+    }
+
+    #[test]
+    fn same_artifact_is_reused() {
+        let m = metadata("1.26.6", "amd64", "sha256:aa");
+        assert!(reasons_to_discard(&m, &m.clone()).is_empty());
+    }
+
+    #[test]
+    fn explains_why_a_cached_toolchain_is_discarded() {
+        let cached = metadata("1.25.4", "amd64", "sha256:aa");
+        assert_eq!(
+            reasons_to_discard(&cached, &metadata("1.26.6", "amd64", "sha256:bb")),
+            vec!["the requested version changed to 1.26.6"]
+        );
+        assert_eq!(
+            reasons_to_discard(&cached, &metadata("1.25.4", "arm64", "sha256:aa")),
+            vec!["the target changed from linux/amd64 to linux/arm64"]
+        );
+        assert_eq!(
+            reasons_to_discard(&cached, &metadata("1.25.4", "amd64", "sha256:cc")),
+            vec!["the inventory's checksum for it changed to sha256:cc"]
+        );
+    }
+
+    #[test]
+    fn metadata_rejects_unknown_fields() {
+        let parsed: Result<GoDistMetadata, _> = toml::from_str(
+            "version = \"1.26.6\"\nos = \"linux\"\narch = \"amd64\"\nchecksum = \"sha256:aa\"\nextra = \"x\"\n",
+        );
+        assert!(parsed.is_err());
+    }
+
+    #[test]
+    fn mirror_replaces_the_download_base() {
+        let url = "https://go.dev/dl/go1.26.6.linux-amd64.tar.gz";
+        assert_eq!(download_url(url, None), url);
+        assert_eq!(
+            download_url(url, Some("http://127.0.0.1:8080/go/")),
+            "http://127.0.0.1:8080/go/go1.26.6.linux-amd64.tar.gz"
+        );
+    }
+
+    fn write_archive(path: &Path, entries: &[(&str, &[u8])]) {
+        let file = File::create(path).expect("create archive");
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
+        for (name, contents) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(contents.len() as u64);
+            header.set_mode(0o755);
+            header.set_entry_type(tar::EntryType::Regular);
+            // set_path refuses `..`, so write the raw name the way a hostile archive would.
+            let name_bytes = name.as_bytes();
+            header.as_old_mut().name[..name_bytes.len()].copy_from_slice(name_bytes);
+            header.set_cksum();
+            builder.append(&header, *contents).expect("append");
+        }
+        builder.into_inner().expect("finish").finish().expect("flush");
+    }
+
+    #[test]
+    fn unpacks_under_the_destination() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let archive = dir.path().join("go.tar.gz");
+        write_archive(&archive, &[("go/bin/go", b"#!/bin/sh\n"), ("go/VERSION", b"go1.26.6\n")]);
+        let goroot = dir.path().join("goroot");
+        unpack_distribution(&archive, &goroot).expect("unpacks");
+        assert!(goroot.join("bin/go").is_file());
+        assert!(goroot.join("VERSION").is_file());
+    }
+
+    #[test]
+    fn refuses_entries_that_escape() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let archive = dir.path().join("evil.tar.gz");
+        write_archive(&archive, &[("go/../../escaped", b"x")]);
+        let error = unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+        assert!(error.contains("leaves the archive"), "{error}");
+        assert!(!dir.path().join("escaped").exists());
+    }
+
+    #[test]
+    fn refuses_an_archive_without_go() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let archive = dir.path().join("empty.tar.gz");
+        write_archive(&archive, &[("go/README.md", b"hi")]);
+        let error = unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+        assert!(error.contains("no go/bin/go"), "{error}");
+    }
+}
