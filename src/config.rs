@@ -38,7 +38,11 @@ fn non_empty(env: &Env, name: &str) -> Option<String> {
 }
 
 fn boolean(env: &Env, name: &'static str) -> Result<bool, ConfigError> {
-    match non_empty(env, name).as_deref().map(str::to_ascii_lowercase).as_deref() {
+    match non_empty(env, name)
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None | Some("false" | "0" | "no") => Ok(false),
         Some("true" | "1" | "yes") => Ok(true),
         Some(_) => Err(ConfigError::NotABoolean {
@@ -106,8 +110,14 @@ mod tests {
             ("GOTOOLCHAIN", "go1.27.0+auto"),
         ]))
         .expect("valid config");
-        assert_eq!(config.go_version.map(|r| r.to_string()).as_deref(), Some("go1.26"));
-        assert_eq!(config.install_package_spec, vec!["./cmd/web", "./cmd/worker"]);
+        assert_eq!(
+            config.go_version.map(|r| r.to_string()).as_deref(),
+            Some("go1.26")
+        );
+        assert_eq!(
+            config.install_package_spec,
+            vec!["./cmd/web", "./cmd/worker"]
+        );
         assert_eq!(
             config.linker_symbol,
             Some((String::from("main.version"), String::from("abc123")))

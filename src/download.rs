@@ -72,10 +72,12 @@ pub(crate) fn download_verified(
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 256 * 1024];
     loop {
-        let read = reader.read(&mut buffer).map_err(|error| DownloadError::Request {
-            url: shown_url.clone(),
-            reason: error.to_string(),
-        })?;
+        let read = reader
+            .read(&mut buffer)
+            .map_err(|error| DownloadError::Request {
+                url: shown_url.clone(),
+                reason: error.to_string(),
+            })?;
         if read == 0 {
             break;
         }

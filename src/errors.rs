@@ -1,11 +1,11 @@
 //! Every message a user reads when the build fails: a heading, the facts, and what to do.
 
 use crate::config::ConfigError;
+use crate::download::DownloadError;
 use crate::go_mod::GoModError;
 use crate::go_packages::{GoCommandError, PackageSource};
 use crate::inventory::{InventoryError, ResolveError, VersionSource};
 use crate::layers::go_dist::GoDistError;
-use crate::download::DownloadError;
 use crate::GoBuildpackError;
 use bullet_stream::global::print;
 
@@ -65,6 +65,10 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
         GoBuildpackError::CreateGobin(source) => message(
             "Could not create the directory for the binaries",
             &format!("Creating the target layer's bin directory failed: {source}\n\nRetry the build."),
+        ),
+        GoBuildpackError::PrepareBuildCache(source) => message(
+            "Could not prepare the Go build cache",
+            &format!("Writing the go command's configuration into the go-build-cache layer failed: {source}\n\nRetry the build."),
         ),
         GoBuildpackError::InvalidProcessType(name) => message(
             "Invalid process name",
@@ -217,7 +221,8 @@ mod tests {
 
     #[test]
     fn malformed_go_mod() {
-        let error = parse_go_mod("module m\n\ngo 1.x\n", Path::new("go.mod")).expect_err("malformed");
+        let error =
+            parse_go_mod("module m\n\ngo 1.x\n", Path::new("go.mod")).expect_err("malformed");
         insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoMod(error)));
     }
 
@@ -244,15 +249,23 @@ checksum = "sha256:708effb774be8237570d0add163225abbdfaf4fca28b2611df167beba4fee
         .expect("parses");
         let go_mod = parse_go_mod("module m\ngo 1.24.2\n", Path::new("go.mod")).expect("parses");
         let request = version_request(&go_mod, None);
-        let error = resolve_release(&inventory, &InventoryLocation::BuiltIn, &request, Arch::Amd64)
-            .expect_err("no 1.24");
+        let error = resolve_release(
+            &inventory,
+            &InventoryLocation::BuiltIn,
+            &request,
+            Arch::Amd64,
+        )
+        .expect_err("no 1.24");
         insta::assert_snapshot!(buildpack_error(GoBuildpackError::Resolve(error)));
     }
 
     #[test]
     fn unknown_goversion_env() {
-        let inventory = parse_inventory("artifacts = []\n", &InventoryLocation::Configured(String::from("/srv/go.toml")))
-            .expect("parses");
+        let inventory = parse_inventory(
+            "artifacts = []\n",
+            &InventoryLocation::Configured(String::from("/srv/go.toml")),
+        )
+        .expect("parses");
         let go_mod = parse_go_mod("module m\ngo 1.24.2\n", Path::new("go.mod")).expect("parses");
         let requirement = "1.99".parse().expect("requirement");
         let request = version_request(&go_mod, Some(&requirement));
@@ -270,7 +283,9 @@ checksum = "sha256:708effb774be8237570d0add163225abbdfaf4fca28b2611df167beba4fee
     fn malformed_inventory() {
         let error = parse_inventory(
             "[[artifacts]]\nversion = \"1.26.6\"\n",
-            &InventoryLocation::Configured(String::from("https://[redacted]@inventory.example/go.toml")),
+            &InventoryLocation::Configured(String::from(
+                "https://[redacted]@inventory.example/go.toml",
+            )),
         )
         .expect_err("malformed");
         insta::assert_snapshot!(buildpack_error(GoBuildpackError::Inventory(error)));
@@ -278,19 +293,21 @@ checksum = "sha256:708effb774be8237570d0add163225abbdfaf4fca28b2611df167beba4fee
 
     #[test]
     fn checksum_mismatch() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoDist(GoDistError::Download(
-            DownloadError::ChecksumMismatch {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoDist(
+            GoDistError::Download(DownloadError::ChecksumMismatch {
                 url: String::from("https://go.dev/dl/go1.26.6.linux-amd64.tar.gz"),
                 expected: String::from("aa"),
                 actual: String::from("bb"),
-            }
-        ))));
+            })
+        )));
     }
 
     #[test]
     fn unsupported_arch() {
         insta::assert_snapshot!(buildpack_error(GoBuildpackError::Resolve(
-            ResolveError::UnsupportedArch { arch: String::from("riscv64") }
+            ResolveError::UnsupportedArch {
+                arch: String::from("riscv64")
+            }
         )));
     }
 
@@ -306,7 +323,11 @@ checksum = "sha256:708effb774be8237570d0add163225abbdfaf4fca28b2611df167beba4fee
 
     #[test]
     fn bad_goversion_env() {
-        let error = "newest".parse::<crate::go_version::GoVersionRequirement>().expect_err("bad");
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(ConfigError::GoVersion(error))));
+        let error = "newest"
+            .parse::<crate::go_version::GoVersionRequirement>()
+            .expect_err("bad");
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
+            ConfigError::GoVersion(error)
+        )));
     }
 }

@@ -96,9 +96,11 @@ pub(crate) fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModEr
                             String::from("`// +heroku goVersion` needs a version, such as `// +heroku goVersion go1.26`"),
                         ));
                     }
-                    heroku_go_version = Some(value.parse().map_err(|error: crate::go_version::RequirementParseError| {
-                        malformed(line_number, raw_line, error.to_string())
-                    })?);
+                    heroku_go_version = Some(value.parse().map_err(
+                        |error: crate::go_version::RequirementParseError| {
+                            malformed(line_number, raw_line, error.to_string())
+                        },
+                    )?);
                 }
                 Some("install") => {
                     let packages: Vec<String> = words.map(String::from).collect();
@@ -155,16 +157,20 @@ pub(crate) fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModEr
                         String::from("`go` takes exactly one version, such as `go 1.26.0`"),
                     ));
                 };
-                go_line = Some(value.parse().map_err(|error: crate::go_version::GoVersionParseError| {
-                    malformed(line_number, raw_line, error.to_string())
-                })?);
+                go_line = Some(value.parse().map_err(
+                    |error: crate::go_version::GoVersionParseError| {
+                        malformed(line_number, raw_line, error.to_string())
+                    },
+                )?);
             }
             "toolchain" => {
                 let [value] = arguments.as_slice() else {
                     return Err(malformed(
                         line_number,
                         raw_line,
-                        String::from("`toolchain` takes exactly one name, such as `toolchain go1.26.3`"),
+                        String::from(
+                            "`toolchain` takes exactly one name, such as `toolchain go1.26.3`",
+                        ),
                     ));
                 };
                 if *value != "default" {
@@ -177,9 +183,11 @@ pub(crate) fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModEr
                     }
                     // Custom toolchain names such as `go1.26.3-custom` name a Go release too.
                     let release = value.split_once('-').map_or(*value, |(release, _)| release);
-                    toolchain = Some(release.parse().map_err(|error: crate::go_version::GoVersionParseError| {
-                        malformed(line_number, raw_line, error.to_string())
-                    })?);
+                    toolchain = Some(release.parse().map_err(
+                        |error: crate::go_version::GoVersionParseError| {
+                            malformed(line_number, raw_line, error.to_string())
+                        },
+                    )?);
                 }
             }
             _ => {}
@@ -214,8 +222,14 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(go_mod.module_path, "example.com/shop");
-        assert_eq!(go_mod.go_line.map(|v| v.to_string()).as_deref(), Some("1.25.0"));
-        assert_eq!(go_mod.toolchain.map(|v| v.to_string()).as_deref(), Some("1.26.1"));
+        assert_eq!(
+            go_mod.go_line.map(|v| v.to_string()).as_deref(),
+            Some("1.25.0")
+        );
+        assert_eq!(
+            go_mod.toolchain.map(|v| v.to_string()).as_deref(),
+            Some("1.26.1")
+        );
         assert!(go_mod.heroku_install.is_empty());
     }
 
@@ -245,13 +259,19 @@ mod tests {
     #[test]
     fn prerelease_go_line() {
         let go_mod = parse("module m\ngo 1.27rc1\n").expect("parses");
-        assert_eq!(go_mod.go_line.map(|v| v.to_string()).as_deref(), Some("1.27rc1"));
+        assert_eq!(
+            go_mod.go_line.map(|v| v.to_string()).as_deref(),
+            Some("1.27rc1")
+        );
     }
 
     #[test]
     fn custom_toolchain_suffix_names_its_release() {
         let go_mod = parse("module m\ntoolchain go1.26.3-corp\n").expect("parses");
-        assert_eq!(go_mod.toolchain.map(|v| v.to_string()).as_deref(), Some("1.26.3"));
+        assert_eq!(
+            go_mod.toolchain.map(|v| v.to_string()).as_deref(),
+            Some("1.26.3")
+        );
     }
 
     #[test]
@@ -260,7 +280,11 @@ mod tests {
             ("module m\ngo one.two\n", 2, "`one.two` is not a Go version"),
             ("module m\n\ntoolchain 1.26\n", 3, "not a toolchain name"),
             ("module\n", 1, "exactly one module path"),
-            ("module m\n// +heroku goVersion latest\n", 2, "not a Go version requirement"),
+            (
+                "module m\n// +heroku goVersion latest\n",
+                2,
+                "not a Go version requirement",
+            ),
             ("module m\n// +heroku install\n", 2, "at least one package"),
             ("module m\ngo 1.25 1.26\n", 2, "exactly one version"),
         ];
@@ -277,6 +301,9 @@ mod tests {
 
     #[test]
     fn missing_module_line_is_an_error() {
-        assert!(matches!(parse("go 1.25\n"), Err(GoModError::NoModuleLine { .. })));
+        assert!(matches!(
+            parse("go 1.25\n"),
+            Err(GoModError::NoModuleLine { .. })
+        ));
     }
 }

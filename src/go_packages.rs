@@ -91,9 +91,10 @@ pub(crate) fn list_main_packages(
         .filter_map(|line| line.split_once('\t'))
         .map(|(import_path, target)| MainPackage {
             import_path: import_path.to_string(),
-            binary: Path::new(target)
-                .file_name()
-                .map_or_else(|| import_path.to_string(), |n| n.to_string_lossy().into_owned()),
+            binary: Path::new(target).file_name().map_or_else(
+                || import_path.to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
         })
         .collect();
     if packages.is_empty() {
@@ -228,7 +229,10 @@ mod tests {
     #[test]
     fn a_lone_web_binary_is_registered_once() {
         let plan = plan_processes(&names(&["web"]));
-        assert_eq!(summary(&plan), vec![(String::from("web"), String::from("web"), true)]);
+        assert_eq!(
+            summary(&plan),
+            vec![(String::from("web"), String::from("web"), true)]
+        );
     }
 
     #[test]
@@ -263,8 +267,17 @@ mod tests {
     fn patterns_come_from_env_then_go_mod_then_everything() {
         let env = names(&["./cmd/web"]);
         let comment = names(&["./cmd/worker"]);
-        assert_eq!(package_patterns(&env, &comment).1, PackageSource::InstallPackageSpecEnv);
-        assert_eq!(package_patterns(&[], &comment), (comment.clone(), PackageSource::HerokuInstallComment));
-        assert_eq!(package_patterns(&[], &[]), (names(&["./..."]), PackageSource::AllPackages));
+        assert_eq!(
+            package_patterns(&env, &comment).1,
+            PackageSource::InstallPackageSpecEnv
+        );
+        assert_eq!(
+            package_patterns(&[], &comment),
+            (comment.clone(), PackageSource::HerokuInstallComment)
+        );
+        assert_eq!(
+            package_patterns(&[], &[]),
+            (names(&["./..."]), PackageSource::AllPackages)
+        );
     }
 }

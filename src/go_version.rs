@@ -109,7 +109,11 @@ impl FromStr for GoVersion {
 
         let parts: Vec<&str> = numbers.split('.').collect();
         let (major, minor, patch) = match parts.as_slice() {
-            [major, minor] => (parse_number(major, input)?, parse_number(minor, input)?, None),
+            [major, minor] => (
+                parse_number(major, input)?,
+                parse_number(minor, input)?,
+                None,
+            ),
             [major, minor, patch] if pre.is_none() => (
                 parse_number(major, input)?,
                 parse_number(minor, input)?,
@@ -159,7 +163,10 @@ enum Condition {
     /// `1.26.3`, `=1.26.3`: exactly this release.
     Exact(GoVersion),
     /// `1.26`, `go1.26`: any release of this minor line.
-    Line { major: u64, minor: u64 },
+    Line {
+        major: u64,
+        minor: u64,
+    },
     /// `~1.26.3` and the `go`/`toolchain` lines: this minor line, at or above.
     LineAtLeast(GoVersion),
     GreaterOrEqual(GoVersion),
@@ -175,9 +182,7 @@ impl Condition {
         let same_line = |v: &GoVersion| v.major == version.major && v.minor == version.minor;
         match self {
             Condition::Exact(v) => version == v,
-            Condition::Line { major, minor } => {
-                version.major == *major && version.minor == *minor
-            }
+            Condition::Line { major, minor } => version.major == *major && version.minor == *minor,
             Condition::LineAtLeast(v) => same_line(v) && version >= v,
             Condition::GreaterOrEqual(v) => version >= v,
             Condition::Greater(v) => version > v,
@@ -313,7 +318,17 @@ mod tests {
         assert_eq!(v("1.20").to_string(), "1.20");
         assert_eq!(v("go1.27rc1").to_string(), "1.27rc1");
         assert_eq!(v("1.21beta2").to_string(), "1.21beta2");
-        for bad in ["", "1", "1.x", "go", "1.2.3.4", "1.26.01", "1.26rc", "1.26.1rc1", "v1.2"] {
+        for bad in [
+            "",
+            "1",
+            "1.x",
+            "go",
+            "1.2.3.4",
+            "1.26.01",
+            "1.26rc",
+            "1.26.1rc1",
+            "v1.2",
+        ] {
             assert!(bad.parse::<GoVersion>().is_err(), "{bad} should not parse");
         }
     }

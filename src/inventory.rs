@@ -297,52 +297,92 @@ checksum = "sha256:708effb774be8237570d0add163225abbdfaf4fca28b2611df167beba4fee
             .artifacts
             .windows(2)
             .all(|pair| pair[0].version >= pair[1].version));
-        assert!(inventory
-            .artifacts
-            .iter()
-            .all(|a| a.url == format!("https://go.dev/dl/go{}.linux-{}.tar.gz", a.version, a.arch)));
+        assert!(
+            inventory
+                .artifacts
+                .iter()
+                .all(|a| a.url
+                    == format!("https://go.dev/dl/go{}.linux-{}.tar.gz", a.version, a.arch))
+        );
     }
 
     #[test]
     fn go_line_is_a_minimum_within_its_minor_line() {
-        assert_eq!(resolve("module m\ngo 1.25.0\n", None, Arch::Amd64).ok().as_deref(), Some("1.25.1"));
-        assert_eq!(resolve("module m\ngo 1.26\n", None, Arch::Amd64).ok().as_deref(), Some("1.26.7"));
+        assert_eq!(
+            resolve("module m\ngo 1.25.0\n", None, Arch::Amd64)
+                .ok()
+                .as_deref(),
+            Some("1.25.1")
+        );
+        assert_eq!(
+            resolve("module m\ngo 1.26\n", None, Arch::Amd64)
+                .ok()
+                .as_deref(),
+            Some("1.26.7")
+        );
     }
 
     #[test]
     fn no_go_line_means_newest() {
-        assert_eq!(resolve("module m\n", None, Arch::Amd64).ok().as_deref(), Some("1.27.0"));
+        assert_eq!(
+            resolve("module m\n", None, Arch::Amd64).ok().as_deref(),
+            Some("1.27.0")
+        );
     }
 
     #[test]
     fn toolchain_beats_go_line() {
         let go_mod = "module m\ngo 1.25.0\ntoolchain go1.26.2\n";
-        assert_eq!(resolve(go_mod, None, Arch::Amd64).ok().as_deref(), Some("1.26.7"));
+        assert_eq!(
+            resolve(go_mod, None, Arch::Amd64).ok().as_deref(),
+            Some("1.26.7")
+        );
     }
 
     #[test]
     fn heroku_comment_beats_toolchain_and_env_beats_all() {
         let go_mod = "// +heroku goVersion 1.26.6\nmodule m\ngo 1.25.0\ntoolchain go1.27.0\n";
-        assert_eq!(resolve(go_mod, None, Arch::Amd64).ok().as_deref(), Some("1.26.6"));
-        assert_eq!(resolve(go_mod, Some("go1.25"), Arch::Amd64).ok().as_deref(), Some("1.25.1"));
+        assert_eq!(
+            resolve(go_mod, None, Arch::Amd64).ok().as_deref(),
+            Some("1.26.6")
+        );
+        assert_eq!(
+            resolve(go_mod, Some("go1.25"), Arch::Amd64).ok().as_deref(),
+            Some("1.25.1")
+        );
     }
 
     #[test]
     fn resolves_for_the_target_arch() {
-        assert_eq!(resolve("module m\ngo 1.26\n", None, Arch::Arm64).ok().as_deref(), Some("1.26.6"));
-        assert!(matches!(parse_target_arch("ppc64le"), Err(ResolveError::UnsupportedArch { .. })));
+        assert_eq!(
+            resolve("module m\ngo 1.26\n", None, Arch::Arm64)
+                .ok()
+                .as_deref(),
+            Some("1.26.6")
+        );
+        assert!(matches!(
+            parse_target_arch("ppc64le"),
+            Err(ResolveError::UnsupportedArch { .. })
+        ));
         assert_eq!(parse_target_arch("arm64").ok(), Some(Arch::Arm64));
     }
 
     #[test]
     fn prerelease_go_line_resolves_to_a_release_of_its_line() {
-        assert_eq!(resolve("module m\ngo 1.27rc1\n", None, Arch::Amd64).ok().as_deref(), Some("1.27.0"));
+        assert_eq!(
+            resolve("module m\ngo 1.27rc1\n", None, Arch::Amd64)
+                .ok()
+                .as_deref(),
+            Some("1.27.0")
+        );
     }
 
     #[test]
     fn unknown_version_names_the_nearest_releases() {
         match resolve("module m\ngo 1.26.8\n", None, Arch::Amd64) {
-            Err(ResolveError::NoMatchingRelease { nearest, request, .. }) => {
+            Err(ResolveError::NoMatchingRelease {
+                nearest, request, ..
+            }) => {
                 let nearest: Vec<String> = nearest.iter().map(ToString::to_string).collect();
                 assert_eq!(nearest, vec!["1.27.0", "1.26.7", "1.26.6"]);
                 assert_eq!(request.source, VersionSource::GoLine);

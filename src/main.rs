@@ -25,16 +25,6 @@ use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{buildpack_main, Buildpack, Env};
 
-// Used by the tests only; listed so `unused_crate_dependencies` stays quiet for the binary.
-#[cfg(test)]
-use insta as _;
-#[cfg(test)]
-use libcnb_test as _;
-#[cfg(test)]
-use local_lifecycle as _;
-#[cfg(test)]
-use tempfile as _;
-
 pub(crate) struct GoBuildpack;
 
 #[derive(Debug)]
@@ -46,6 +36,7 @@ pub(crate) enum GoBuildpackError {
     GoDist(GoDistError),
     GoCommand(GoCommandError),
     CreateGobin(std::io::Error),
+    PrepareBuildCache(std::io::Error),
     InvalidProcessType(String),
 }
 
@@ -70,7 +61,12 @@ impl Buildpack for GoBuildpack {
         // Only a go.mod at the root makes a Go module app; nested ones belong to other tools.
         if context.app_dir.join("go.mod").is_file() {
             DetectResultBuilder::pass()
-                .build_plan(BuildPlanBuilder::new().provides("go").requires("go").build())
+                .build_plan(
+                    BuildPlanBuilder::new()
+                        .provides("go")
+                        .requires("go")
+                        .build(),
+                )
                 .build()
         } else {
             println!(
@@ -90,18 +86,39 @@ impl Buildpack for GoBuildpack {
         let go_mod = go_mod::read_go_mod(app_dir).map_err(GoBuildpackError::GoMod)?;
         let has_procfile = app_dir.join("Procfile").is_file();
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
-        let arch = inventory::parse_target_arch(&context.target.arch).map_err(GoBuildpackError::Resolve)?;
-        let (inventory, inventory_location) = inventory::load_inventory(config.inventory.as_deref()).map_err(GoBuildpackError::Inventory)?;
+        let arch = inventory::parse_target_arch(&context.target.arch)
+            .map_err(GoBuildpackError::Resolve)?;
+        let (inventory, inventory_location) =
+            inventory::load_inventory(config.inventory.as_deref())
+                .map_err(GoBuildpackError::Inventory)?;
         let request = inventory::version_request(&go_mod, config.go_version.as_ref());
-        let artifact = inventory::resolve_release(&inventory, &inventory_location, &request, arch).map_err(GoBuildpackError::Resolve)?;
+        let artifact = inventory::resolve_release(&inventory, &inventory_location, &request, arch)
+            .map_err(GoBuildpackError::Resolve)?;
         print_version_choice(&request, artifact, &inventory_location);
 
         let mut go_env = go_command_env(env, &config);
-        go_dist::install_go_dist(&context, &mut go_env, artifact, config.dist_mirror.as_deref(), config.install_tools_in_image)?;
+        go_dist::install_go_dist(
+            &context,
+            &mut go_env,
+            artifact,
+            config.dist_mirror.as_deref(),
+            config.install_tools_in_image,
+        )?;
         if !vendored {
             go_modules::prepare_go_modules(&context, &mut go_env)?;
         }
-        go_build_cache::prepare_go_build_cache(&context, &mut go_env, &GoBuildCacheMetadata { go_minor: artifact.version.minor_line(), arch: arch.to_string(), distro: format!("{}-{}", context.target.distro_name, context.target.distro_version) })?;
+        go_build_cache::prepare_go_build_cache(
+            &context,
+            &mut go_env,
+            &GoBuildCacheMetadata {
+                go_minor: artifact.version.minor_line(),
+                arch: arch.to_string(),
+                distro: format!(
+                    "{}-{}",
+                    context.target.distro_name, context.target.distro_version
+                ),
+            },
+        )?;
         let gobin = target::prepare_target(&context, &mut go_env)?;
 
         print::bullet("Go packages");
@@ -110,10 +127,16 @@ impl Buildpack for GoBuildpack {
         } else {
             go_packages::download_modules(&go_env, app_dir).map_err(GoBuildpackError::GoCommand)?;
         }
-        let (patterns, package_source) = go_packages::package_patterns(&config.install_package_spec, &go_mod.heroku_install);
-        print::sub_bullet(format!("Building {} (from {package_source})", style::value(patterns.join(" "))));
-        let packages = go_packages::list_main_packages(&go_env, app_dir, &patterns, package_source).map_err(GoBuildpackError::GoCommand)?;
-        go_packages::install_packages(&go_env, app_dir, &packages, config.linker_symbol.as_ref()).map_err(GoBuildpackError::GoCommand)?;
+        let (patterns, package_source) =
+            go_packages::package_patterns(&config.install_package_spec, &go_mod.heroku_install);
+        print::sub_bullet(format!(
+            "Building {} (from {package_source})",
+            style::value(patterns.join(" "))
+        ));
+        let packages = go_packages::list_main_packages(&go_env, app_dir, &patterns, package_source)
+            .map_err(GoBuildpackError::GoCommand)?;
+        go_packages::install_packages(&go_env, app_dir, &packages, config.linker_symbol.as_ref())
+            .map_err(GoBuildpackError::GoCommand)?;
 
         print::bullet("Processes");
         let launch = if has_procfile {
@@ -142,7 +165,9 @@ fn print_version_choice(
 ) {
     print::bullet("Go version");
     if request.source == inventory::VersionSource::NoRequest {
-        print::sub_bullet("No version requested (go.mod has no `go` line): using the newest release");
+        print::sub_bullet(
+            "No version requested (go.mod has no `go` line): using the newest release",
+        );
     } else {
         print::sub_bullet(format!(
             "Requested {} (from {})",
@@ -157,7 +182,8 @@ fn print_version_choice(
         artifact.arch,
         match location {
             inventory::InventoryLocation::BuiltIn => String::new(),
-            configured @ inventory::InventoryLocation::Configured(_) => format!(" from {configured}"),
+            configured @ inventory::InventoryLocation::Configured(_) =>
+                format!(" from {configured}"),
         }
     ));
 }
@@ -175,7 +201,10 @@ fn go_command_env(mut env: Env, config: &Config) -> Env {
     env.insert("GOTOOLCHAIN", "local");
     // Go makes the module cache read-only by default; a read-only cache layer cannot be
     // deleted by the platform when it is replaced.
-    let goflags = match env.get_string_lossy("GOFLAGS").filter(|f| !f.trim().is_empty()) {
+    let goflags = match env
+        .get_string_lossy("GOFLAGS")
+        .filter(|f| !f.trim().is_empty())
+    {
         Some(user_flags) => format!("{user_flags} -modcacherw"),
         None => String::from("-modcacherw"),
     };
@@ -194,9 +223,12 @@ fn launch_config(
             .parse()
             .map_err(|_| GoBuildpackError::InvalidProcessType(process.process_type.clone()))?;
         launch.process(
-            ProcessBuilder::new(process_type, [gobin.join(&process.binary).display().to_string()])
-                .default(process.default)
-                .build(),
+            ProcessBuilder::new(
+                process_type,
+                [gobin.join(&process.binary).display().to_string()],
+            )
+            .default(process.default)
+            .build(),
         );
     }
     Ok(launch.build())

@@ -1,4 +1,5 @@
-//! The `go-build-cache` layer: GOCACHE, compiled packages keyed by the go command.
+//! The `go-build-cache` layer: GOCACHE (`gocache/`, compiled packages keyed by the go command)
+//! and the go command's user configuration (`config/`).
 
 use crate::{GoBuildpack, GoBuildpackError};
 use bullet_stream::global::print;
@@ -86,7 +87,15 @@ pub(crate) fn prepare_go_build_cache(
             layer.write_metadata(wanted)?;
         }
     }
-    env.insert("GOCACHE", layer.path());
+    env.insert("GOCACHE", layer.path().join("gocache"));
+    // Go keeps telemetry counters under the user config directory; a build must not write
+    // outside its layers, so the go command's config lives here, with telemetry off.
+    let config_home = layer.path().join("config");
+    let telemetry = config_home.join("go").join("telemetry");
+    std::fs::create_dir_all(&telemetry)
+        .and_then(|()| std::fs::write(telemetry.join("mode"), "off"))
+        .map_err(GoBuildpackError::PrepareBuildCache)?;
+    env.insert("XDG_CONFIG_HOME", config_home);
     Ok(())
 }
 

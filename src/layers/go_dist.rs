@@ -33,7 +33,11 @@ impl GoDistMetadata {
             version: artifact.version.to_string(),
             os: artifact.os.to_string(),
             arch: artifact.arch.to_string(),
-            checksum: format!("{}:{}", artifact.checksum.name, hex(&artifact.checksum.value)),
+            checksum: format!(
+                "{}:{}",
+                artifact.checksum.name,
+                hex(&artifact.checksum.value)
+            ),
         }
     }
 }
@@ -50,7 +54,10 @@ pub(crate) enum GoDistError {
 pub(crate) fn reasons_to_discard(cached: &GoDistMetadata, wanted: &GoDistMetadata) -> Vec<String> {
     let mut reasons = Vec::new();
     if cached.version != wanted.version {
-        reasons.push(format!("the requested version changed to {}", wanted.version));
+        reasons.push(format!(
+            "the requested version changed to {}",
+            wanted.version
+        ));
     }
     if cached.os != wanted.os || cached.arch != wanted.arch {
         reasons.push(format!(
@@ -184,8 +191,14 @@ fn unpack_distribution(archive: &Path, destination: &Path) -> Result<(), String>
         if relative.as_os_str().is_empty() {
             continue;
         }
-        if !relative.components().all(|c| matches!(c, Component::Normal(_))) {
-            return Err(format!("refusing entry {} that leaves the archive", path.display()));
+        if !relative
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+        {
+            return Err(format!(
+                "refusing entry {} that leaves the archive",
+                path.display()
+            ));
         }
         let kind = entry.header().entry_type();
         if kind.is_symlink() || kind.is_hard_link() {
@@ -193,7 +206,10 @@ fn unpack_distribution(archive: &Path, destination: &Path) -> Result<(), String>
                 .link_name()
                 .map_err(|e| e.to_string())?
                 .unwrap_or_default();
-            if !target.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
+            if !target
+                .components()
+                .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+            {
                 return Err(format!(
                     "refusing link {} -> {} that leaves the archive",
                     path.display(),
@@ -205,7 +221,9 @@ fn unpack_distribution(archive: &Path, destination: &Path) -> Result<(), String>
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
         }
-        entry.unpack(&target).map_err(|e| format!("{}: {e}", path.display()))?;
+        entry
+            .unpack(&target)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         unpacked_files += 1;
     }
     if !destination.join("bin").join("go").is_file() {
@@ -272,7 +290,10 @@ mod tests {
 
     fn write_archive(path: &Path, entries: &[(&str, &[u8])]) {
         let file = File::create(path).expect("create archive");
-        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            file,
+            flate2::Compression::fast(),
+        ));
         for (name, contents) in entries {
             let mut header = tar::Header::new_gnu();
             header.set_size(contents.len() as u64);
@@ -284,14 +305,21 @@ mod tests {
             header.set_cksum();
             builder.append(&header, *contents).expect("append");
         }
-        builder.into_inner().expect("finish").finish().expect("flush");
+        builder
+            .into_inner()
+            .expect("finish")
+            .finish()
+            .expect("flush");
     }
 
     #[test]
     fn unpacks_under_the_destination() {
         let dir = tempfile::tempdir().expect("tempdir");
         let archive = dir.path().join("go.tar.gz");
-        write_archive(&archive, &[("go/bin/go", b"#!/bin/sh\n"), ("go/VERSION", b"go1.26.6\n")]);
+        write_archive(
+            &archive,
+            &[("go/bin/go", b"#!/bin/sh\n"), ("go/VERSION", b"go1.26.6\n")],
+        );
         let goroot = dir.path().join("goroot");
         unpack_distribution(&archive, &goroot).expect("unpacks");
         assert!(goroot.join("bin/go").is_file());

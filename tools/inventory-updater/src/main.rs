@@ -56,8 +56,8 @@ fn is_release_name(version: &str) -> bool {
 }
 
 fn entries_from_feed(feed: &str) -> Result<Vec<Entry>, String> {
-    let releases: Vec<Release> =
-        serde_json::from_str(feed).map_err(|error| format!("the feed is not valid JSON of the go.dev schema: {error}"))?;
+    let releases: Vec<Release> = serde_json::from_str(feed)
+        .map_err(|error| format!("the feed is not valid JSON of the go.dev schema: {error}"))?;
     let mut entries = Vec::new();
     for release in releases.iter().filter(|r| r.stable) {
         let version = release.version.trim_start_matches("go");
@@ -66,11 +66,15 @@ fn entries_from_feed(feed: &str) -> Result<Vec<Entry>, String> {
             continue;
         }
         for file in &release.files {
-            if file.kind != "archive" || file.os != "linux" || !ARCHES.contains(&file.arch.as_str()) {
+            if file.kind != "archive" || file.os != "linux" || !ARCHES.contains(&file.arch.as_str())
+            {
                 continue;
             }
             if file.sha256.len() != 64 || !file.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!("{} has a malformed sha256 `{}`", file.filename, file.sha256));
+                return Err(format!(
+                    "{} has a malformed sha256 `{}`",
+                    file.filename, file.sha256
+                ));
             }
             entries.push(Entry {
                 version: version.to_string(),
@@ -135,7 +139,10 @@ fn add_changelog_lines(changelog: &str, new_versions: &[String]) -> Result<Strin
         return Ok(changelog.to_string());
     }
 
-    let mut out: Vec<String> = lines[..=unreleased].iter().map(|s| (*s).to_string()).collect();
+    let mut out: Vec<String> = lines[..=unreleased]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect();
     match section.iter().position(|l| l.trim() == "### Added") {
         Some(added) => {
             out.extend(section[..=added].iter().map(|s| (*s).to_string()));
@@ -217,13 +224,20 @@ fn run(args: &[String]) -> Result<String, String> {
     if !new_versions.is_empty() {
         let changelog = std::fs::read_to_string(&changelog_path)
             .map_err(|error| format!("could not read {changelog_path}: {error}"))?;
-        std::fs::write(&changelog_path, add_changelog_lines(&changelog, &new_versions)?)
-            .map_err(|error| format!("could not write {changelog_path}: {error}"))?;
+        std::fs::write(
+            &changelog_path,
+            add_changelog_lines(&changelog, &new_versions)?,
+        )
+        .map_err(|error| format!("could not write {changelog_path}: {error}"))?;
     }
     Ok(format!(
         "{inventory_path}: {} artifacts; new releases: {}",
         entries.len(),
-        if new_versions.is_empty() { String::from("none") } else { new_versions.join(", ") }
+        if new_versions.is_empty() {
+            String::from("none")
+        } else {
+            new_versions.join(", ")
+        }
     ))
 }
 
@@ -263,10 +277,18 @@ mod tests {
     #[test]
     fn keeps_stable_linux_archives_newest_first() {
         let entries = entries_from_feed(FEED).expect("feed parses");
-        let names: Vec<(&str, &str)> = entries.iter().map(|e| (e.version.as_str(), e.arch.as_str())).collect();
+        let names: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|e| (e.version.as_str(), e.arch.as_str()))
+            .collect();
         assert_eq!(
             names,
-            vec![("1.26.1", "amd64"), ("1.26.1", "arm64"), ("1.10", "amd64"), ("1.9.7", "amd64")]
+            vec![
+                ("1.26.1", "amd64"),
+                ("1.26.1", "arm64"),
+                ("1.10", "amd64"),
+                ("1.9.7", "amd64")
+            ]
         );
         assert_eq!(entries[1].sha256, "a".repeat(64));
     }
@@ -278,14 +300,23 @@ mod tests {
         assert!(rendered.contains(
             "[[artifacts]]\nversion = \"1.10\"\nos = \"linux\"\narch = \"amd64\"\nurl = \"https://go.dev/dl/go1.10.linux-amd64.tar.gz\"\nchecksum = \"sha256:0000000000000000000000000000000000000000000000000000000000000000\"\n"
         ));
-        assert_eq!(render_inventory(&entries), rendered, "rendering is deterministic");
+        assert_eq!(
+            render_inventory(&entries),
+            rendered,
+            "rendering is deterministic"
+        );
     }
 
     #[test]
     fn rejects_a_malformed_feed() {
         assert!(entries_from_feed("{").is_err());
-        let bad_sum = FEED.replace("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", "xyz");
-        assert!(entries_from_feed(&bad_sum).unwrap_err().contains("malformed sha256"));
+        let bad_sum = FEED.replace(
+            "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+            "xyz",
+        );
+        assert!(entries_from_feed(&bad_sum)
+            .unwrap_err()
+            .contains("malformed sha256"));
     }
 
     #[test]
@@ -296,15 +327,21 @@ mod tests {
             once,
             "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- Added support for go1.26.1.\n\n### Fixed\n\n- A fix.\n\n## [0.1.0] - 2026-01-01\n\n- First.\n"
         );
-        let twice = add_changelog_lines(&once, &[String::from("1.26.1"), String::from("1.26.2")]).expect("adds");
+        let twice = add_changelog_lines(&once, &[String::from("1.26.1"), String::from("1.26.2")])
+            .expect("adds");
         assert_eq!(twice.matches("go1.26.1.").count(), 1);
-        assert!(twice.contains("### Added\n- Added support for go1.26.2.\n\n- Added support for go1.26.1."));
-        assert_eq!(add_changelog_lines(&twice, &[String::from("1.26.2")]).expect("same"), twice);
+        assert!(twice
+            .contains("### Added\n- Added support for go1.26.2.\n\n- Added support for go1.26.1."));
+        assert_eq!(
+            add_changelog_lines(&twice, &[String::from("1.26.2")]).expect("same"),
+            twice
+        );
     }
 
     #[test]
     fn run_is_idempotent_and_records_only_new_releases() {
-        let dir = std::env::temp_dir().join(format!("inventory-updater-test-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("inventory-updater-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let feed = dir.join("feed.json");
         let inventory = dir.join("inventory.toml");
@@ -324,11 +361,17 @@ mod tests {
             ]
         };
         run(&args(&feed)).expect("first run");
-        let first = (std::fs::read_to_string(&inventory).expect("read"), std::fs::read_to_string(&changelog).expect("read"));
+        let first = (
+            std::fs::read_to_string(&inventory).expect("read"),
+            std::fs::read_to_string(&changelog).expect("read"),
+        );
         assert!(first.1.contains("- Added support for go1.26.1."));
         assert!(!first.1.contains("go1.10."));
         run(&args(&feed)).expect("second run");
-        let second = (std::fs::read_to_string(&inventory).expect("read"), std::fs::read_to_string(&changelog).expect("read"));
+        let second = (
+            std::fs::read_to_string(&inventory).expect("read"),
+            std::fs::read_to_string(&changelog).expect("read"),
+        );
         assert_eq!(first, second);
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -1,0 +1,3 @@
+module example.test/greeting
+
+go 1.21

@@ -1,0 +1,7 @@
+// Package greeting says hello.
+package greeting
+
+// Hello greets name.
+func Hello(name string) string {
+	return "hello, " + name
+}

@@ -1,0 +1,142 @@
+//! `cnb-local`: build and run an app with the Go buildpack, without Docker.
+//!
+//! ```text
+//! cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]
+//! cnb-local provision-go [VERSION]...
+//! cnb-local goproxy <out dir>
+//! ```
+
+use local_lifecycle::go_mirror::{cache_dir, provision, TEST_GO_VERSIONS};
+use local_lifecycle::{free_port, package_buildpack, wait_for_http, Lifecycle, LocalServices};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+const USAGE: &str = "usage:\n  cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]\n  cnb-local provision-go [VERSION]...\n  cnb-local goproxy <out dir>";
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let mut app = None;
+    let mut platform_env: Vec<(String, String)> = Vec::new();
+    let mut process = None;
+    let mut serve = false;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--env" => {
+                let pair = iter.next().ok_or(USAGE)?;
+                let (name, value) = pair.split_once('=').ok_or("--env takes NAME=VALUE")?;
+                platform_env.push((name.to_string(), value.to_string()));
+            }
+            "--process" => process = Some(iter.next().ok_or(USAGE)?.clone()),
+            "--serve" => serve = true,
+            other if app.is_none() && !other.starts_with("--") => app = Some(PathBuf::from(other)),
+            _ => return Err(USAGE.to_string()),
+        }
+    }
+    let app = std::fs::canonicalize(app.ok_or(USAGE)?).map_err(|e| format!("app dir: {e}"))?;
+    let name = app
+        .file_name()
+        .map_or_else(|| String::from("app"), |n| n.to_string_lossy().into_owned());
+    let root = cache_dir().join("runs").join(&name);
+
+    println!("[cnb-local] packaging the buildpack (cargo build --release)");
+    let buildpack = package_buildpack(&workspace_root())?;
+    println!(
+        "[cnb-local] provisioning the Go mirror and GOPROXY in {}",
+        cache_dir().display()
+    );
+    let services = LocalServices::start(&workspace_root(), &root.join("services"))?;
+    let mut env = services.platform_env();
+    env.extend(platform_env);
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+
+    let lifecycle =
+        Lifecycle::new(&root.join("lifecycle"), &buildpack).map_err(|e| e.to_string())?;
+    println!(
+        "[cnb-local] building {} (detect, restore, build, export)",
+        app.display()
+    );
+    let report = lifecycle
+        .build(&app, &env_refs)
+        .map_err(|e| e.to_string())?;
+    print!("{}", report.log);
+    if !report.succeeded {
+        return Err(String::from("the build failed"));
+    }
+    println!(
+        "[cnb-local] image layers: {}; cached layers: {}",
+        report.image_layers.join(", "),
+        report.cache_layers.join(", ")
+    );
+
+    let port = free_port().map_err(|e| e.to_string())?;
+    let port_text = port.to_string();
+    let mut running = lifecycle
+        .launch(process.as_deref(), &[("PORT", port_text.as_str())])
+        .map_err(|e| e.to_string())?;
+    println!(
+        "[cnb-local] launched process {}, PORT={port}",
+        process.as_deref().unwrap_or("(default)")
+    );
+    match wait_for_http(port, "/", Duration::from_secs(30)) {
+        Ok(response) => println!(
+            "[cnb-local] GET http://127.0.0.1:{port}/ -> {}\n{}",
+            response.status, response.body
+        ),
+        Err(error) => {
+            let exited = running.wait_for_exit(Duration::from_millis(10));
+            return Err(format!(
+                "the app did not answer on port {port}: {error} (exit: {exited:?})\n{}",
+                running.output()
+            ));
+        }
+    }
+    if serve {
+        println!("[cnb-local] serving on http://127.0.0.1:{port}/ until interrupted");
+        loop {
+            if let Some(code) = running.wait_for_exit(Duration::from_secs(3600)) {
+                return Err(format!("the app exited with {code}\n{}", running.output()));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("goproxy") => match args.get(1) {
+            Some(out) => local_lifecycle::goproxy::build_goproxy(
+                &workspace_root().join("test-fixtures").join("goproxy"),
+                Path::new(out),
+            )
+            .map(|published| println!("{}", published.join("\n"))),
+            None => Err(USAGE.to_string()),
+        },
+        Some("provision-go") => {
+            let versions: Vec<&str> = if args.len() > 1 {
+                args[1..].iter().map(String::as_str).collect()
+            } else {
+                TEST_GO_VERSIONS.to_vec()
+            };
+            provision(&versions).map(|archives| {
+                for archive in archives {
+                    println!("{} sha256:{}", archive.path.display(), archive.sha256);
+                }
+            })
+        }
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("cnb-local: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
