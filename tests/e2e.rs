@@ -1,0 +1,202 @@
+//! End-to-end: the packaged buildpack through the local lifecycle, apps launched and asked over
+//! HTTP, rebuilt with and without changes.
+
+mod e2e_support;
+
+use e2e_support::{app, assert_contains, plain};
+
+#[test]
+fn root_main_package_builds_serves_and_rebuilds_from_cache() {
+    let app = app("root-main");
+    let first = app.build_ok(&[]);
+    assert_contains(
+        &first.log,
+        "Requested `go 1.25.0` (from the `go` line in go.mod)",
+    );
+    // `go 1.25.0` is a minimum within its line: the newest 1.25.x of the inventory.
+    assert_contains(&first.log, "Resolved Go `1.25.5` for linux/");
+    assert_eq!(
+        first.image_layers,
+        vec!["target"],
+        "only the binaries are launched"
+    );
+    assert_eq!(
+        first.cache_layers,
+        vec!["go-build-cache", "go-dist", "go-modules"]
+    );
+    let processes = app.lifecycle.processes().expect("processes");
+    let types: Vec<(&str, bool)> = processes
+        .iter()
+        .map(|p| (p.process_type.as_str(), p.default))
+        .collect();
+    assert_eq!(types, vec![("myapp", false), ("web", true)]);
+    let (_web, body) = app.get(None);
+    assert_eq!(body, "hello from root-main, built with go1.25.5\n");
+
+    // A rebuild without changes reuses every cache and downloads nothing.
+    app.services.server.clear_requests();
+    let second = app.build_ok(&[]);
+    assert_contains(&second.log, "Reusing Go 1.25.5 from the cache");
+    assert_contains(&second.log, "Reusing the module cache");
+    assert_contains(&second.log, "Reusing the build cache (Go 1.25,");
+    assert!(
+        !plain(&second.log).contains("Downloading"),
+        "{}",
+        second.log
+    );
+    assert_eq!(app.services.downloads(), Vec::<String>::new());
+
+    // An edit to main.go shows up in the rebuilt app.
+    let edited = app
+        .read("main.go")
+        .replace("hello from root-main", "hello again from root-main");
+    app.write("main.go", &edited);
+    let third = app.build_ok(&[]);
+    assert_contains(&third.log, "Reusing Go 1.25.5 from the cache");
+    let (_web, body) = app.get(None);
+    assert_eq!(body, "hello again from root-main, built with go1.25.5\n");
+}
+
+#[test]
+fn web_and_worker_commands_become_processes() {
+    let app = app("multi-cmd");
+    let report = app.build_ok(&[]);
+    assert_contains(&report.log, "Resolved Go `1.26.6`");
+    let processes = app.lifecycle.processes().expect("processes");
+    let types: Vec<(&str, bool)> = processes
+        .iter()
+        .map(|p| (p.process_type.as_str(), p.default))
+        .collect();
+    assert_eq!(types, vec![("web", true), ("worker", false)]);
+    // The internal package is compiled in, not installed.
+    let bins = std::fs::read_dir(app.dir.path().join("lifecycle/image/layers/target/bin"))
+        .expect("target/bin")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(
+        bins,
+        ["web", "worker"].iter().map(|s| (*s).to_string()).collect()
+    );
+
+    let (_web, body) = app.get(None);
+    assert_eq!(body, "hello from the web process\n");
+    let worker_output = app.run_to_exit(Some("worker"));
+    assert_eq!(worker_output, "hello from the worker process: job done\n");
+}
+
+#[test]
+fn several_binaries_without_web_get_no_default_and_a_warning() {
+    let app = app("multi-cmd");
+    std::fs::rename(app.source().join("cmd/web"), app.source().join("cmd/api")).expect("rename");
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "None of the binaries is named `web`, so the image has no default process.",
+    );
+    assert_contains(&report.log, "set GO_INSTALL_PACKAGE_SPEC");
+    let processes = app.lifecycle.processes().expect("processes");
+    assert!(processes.iter().all(|p| !p.default));
+    assert_eq!(processes.len(), 2);
+    let (_api, body) = app.get(Some("api"));
+    assert_eq!(body, "hello from the web process\n");
+}
+
+#[test]
+fn module_dependencies_come_from_goproxy_and_are_cached() {
+    let app = app("with-dependency");
+    let first = app.build_ok(&[]);
+    assert_contains(&first.log, "go mod download");
+    let downloads = app.services.downloads();
+    assert!(
+        downloads
+            .iter()
+            .any(|d| d == "/goproxy/example.test/banner/@v/v1.0.0.zip"),
+        "{downloads:?}"
+    );
+    let (_web, body) = app.get(None);
+    assert_eq!(body, "*** hello, with-dependency (greeting v1.1.0) ***\n");
+
+    app.services.server.clear_requests();
+    let second = app.build_ok(&[]);
+    assert_contains(&second.log, "Reusing the module cache");
+    assert_eq!(
+        app.services.downloads(),
+        Vec::<String>::new(),
+        "{}",
+        second.log
+    );
+}
+
+#[test]
+fn changing_go_version_replaces_go_dist_and_discards_build_cache() {
+    let app = app("root-main");
+    app.build_ok(&[]);
+    app.write(
+        "go.mod",
+        &app.read("go.mod").replace("go 1.25.0", "go 1.26.0"),
+    );
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "Discarding cached Go 1.25.5: the requested version changed to 1.26.6",
+    );
+    assert_contains(
+        &report.log,
+        "Discarding the build cache: Go changed from 1.25 to 1.26",
+    );
+    assert_contains(&report.log, "Reusing the module cache");
+    let metadata = app
+        .lifecycle
+        .cached_layer_metadata("go-dist")
+        .expect("go-dist metadata");
+    assert_eq!(
+        metadata.get("version").and_then(|v| v.as_str()),
+        Some("1.26.6")
+    );
+    let (_web, body) = app.get(None);
+    assert_eq!(body, "hello from root-main, built with go1.26.6\n");
+}
+
+#[test]
+fn without_go_mod_detect_fails_and_says_why() {
+    let app = app("no-go-mod");
+    let report = app.build(&[]);
+    assert!(!report.detect_passed);
+    assert!(!report.succeeded);
+    assert_contains(&report.log, "No go.mod at the root of the app.");
+    assert_eq!(app.services.downloads(), Vec::<String>::new());
+}
+
+#[test]
+fn a_procfile_means_no_processes_are_registered() {
+    let app = app("root-main");
+    app.write("Procfile", "web: myapp\n");
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "Not registering processes: the app has a Procfile",
+    );
+    assert_eq!(app.lifecycle.processes().expect("launch.toml"), Vec::new());
+}
+
+#[test]
+fn malformed_go_mod_fails_before_any_download() {
+    let app = app("root-main");
+    app.write("go.mod", "module myapp\n\ngo 1.25.0\ntoolchain 1.26\n");
+    let report = app.build_fails(&[]);
+    assert_contains(&report.log, "go.mod is malformed");
+    assert_contains(&report.log, "go.mod:4: `1.26` is not a toolchain name");
+    assert_eq!(app.services.downloads(), Vec::<String>::new());
+}
+
+#[test]
+fn a_failing_go_command_shows_its_output() {
+    let app = app("root-main");
+    app.write(
+        "main.go",
+        "package main\n\nfunc main() { undefinedFunction() }\n",
+    );
+    let report = app.build_fails(&[]);
+    assert_contains(&report.log, "undefined: undefinedFunction");
+    assert_contains(&report.log, "`go install myapp` failed");
+}

@@ -1,0 +1,186 @@
+//! End-to-end: which Go release a build gets, from where, and how the toolchain is fetched.
+
+mod e2e_support;
+
+use e2e_support::{app, app_with, assert_contains, plain};
+use local_lifecycle::go_mirror::ensure_go_archive;
+
+#[test]
+fn each_version_source_wins_in_order() {
+    // go.mod has `// +heroku goVersion 1.25.4`, `go 1.25.0` and `toolchain go1.26.0`.
+    let app = app("version-order");
+
+    let report = app.build_ok(&[("GOVERSION", "go1.27")]);
+    assert_contains(
+        &report.log,
+        "Requested `GOVERSION=go1.27` (from the GOVERSION environment variable)",
+    );
+    assert_eq!(app.run_to_exit(None), "compiled with go1.27.3\n");
+
+    // A user's GOTOOLCHAIN cannot make go fetch another toolchain.
+    let report = app.build_ok(&[("GOTOOLCHAIN", "go1.26.6+auto")]);
+    assert_contains(
+        &report.log,
+        "GOTOOLCHAIN=go1.26.6+auto is overridden with GOTOOLCHAIN=local.",
+    );
+    assert_contains(&report.log, "Requested `// +heroku goVersion 1.25.4` (from the `// +heroku goVersion` comment in go.mod)");
+    assert_eq!(app.run_to_exit(None), "compiled with go1.25.4\n");
+
+    app.write(
+        "go.mod",
+        &app.read("go.mod")
+            .replace("// +heroku goVersion 1.25.4\n", ""),
+    );
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "Requested `toolchain go1.26.0` (from the `toolchain` line in go.mod)",
+    );
+    assert_eq!(app.run_to_exit(None), "compiled with go1.26.6\n");
+
+    app.write(
+        "go.mod",
+        &app.read("go.mod").replace("toolchain go1.26.0\n", ""),
+    );
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "Requested `go 1.25.0` (from the `go` line in go.mod)",
+    );
+    assert_eq!(app.run_to_exit(None), "compiled with go1.25.5\n");
+
+    app.write("go.mod", &app.read("go.mod").replace("go 1.25.0\n", ""));
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "No version requested (go.mod has no `go` line): using the newest release",
+    );
+    assert_eq!(app.run_to_exit(None), "compiled with go1.27.3\n");
+}
+
+#[test]
+fn prerelease_go_line_gets_a_release_of_its_line() {
+    let app = app("version-order");
+    app.write("go.mod", "module example.test/versionorder\n\ngo 1.27rc1\n");
+    let report = app.build_ok(&[]);
+    assert_contains(&report.log, "Resolved Go `1.27.3`");
+}
+
+#[test]
+fn unknown_version_fails_naming_the_nearest_releases() {
+    let app = app("version-order");
+    app.write("go.mod", "module example.test/versionorder\n\ngo 1.24.0\n");
+    let report = app.build_fails(&[]);
+    assert_contains(&report.log, "No matching Go release");
+    assert_contains(&report.log, "Requested: go 1.24.0 (from the `go` line in go.mod), which means 1.24.0 or a newer 1.24 release.");
+    assert_contains(&report.log, "for linux/amd64: go1.25.5, go1.25.4.");
+    assert_contains(&report.log, "Change the `go` line of go.mod");
+    assert_eq!(app.services.downloads(), Vec::<String>::new());
+
+    let report = app.build_fails(&[("GOVERSION", "1.26.1")]);
+    assert_contains(&report.log, "Requested: GOVERSION=1.26.1 (from the GOVERSION environment variable), which means 1.26.1.");
+    assert_contains(&report.log, "go1.27.3, go1.26.6, go1.25.5");
+}
+
+#[test]
+fn another_target_arch_gets_its_own_release_or_a_clear_error() {
+    // The test inventory only has the host architecture's archives.
+    let other = if local_lifecycle::lifecycle::host_arch() == "amd64" {
+        "arm64"
+    } else {
+        "amd64"
+    };
+    let app = app_with("version-order", |l| l.with_target_arch(other));
+    let report = app.build_fails(&[]);
+    assert_contains(&report.log, &format!("lists no release for linux/{other}."));
+
+    let app = app_with("version-order", |l| l.with_target_arch("ppc64le"));
+    let report = app.build_fails(&[]);
+    assert_contains(&report.log, "Unsupported architecture");
+    assert_contains(&report.log, "The build targets linux/ppc64le");
+}
+
+#[test]
+fn a_mirror_serves_the_archive_of_a_go_dev_inventory_given_by_path() {
+    let app = app("version-order");
+    // An inventory like the built-in one: go.dev URLs, which this machine cannot reach.
+    let archive = ensure_go_archive("1.25.5").expect("archive");
+    app.services
+        .write_inventory("go-dev-inventory.toml", &[archive], "https://go.dev/dl")
+        .expect("inventory");
+    let inventory_path = app
+        .services
+        .served_path("go-dev-inventory.toml")
+        .display()
+        .to_string();
+    let mirror = format!("{}/mirror/", app.services.server.url());
+    let report = app.build_ok(&[
+        ("GO_INVENTORY", &inventory_path),
+        ("GO_DIST_MIRROR", &mirror),
+    ]);
+    assert_contains(
+        &report.log,
+        &format!("Downloading Go 1.25.5 from {mirror}go1.25.5.linux-"),
+    );
+    assert!(app
+        .services
+        .downloads()
+        .iter()
+        .any(|d| d.starts_with("/mirror/go1.25.5.linux-")));
+    assert_eq!(app.run_to_exit(None), "compiled with go1.25.5\n");
+}
+
+#[test]
+fn a_tampered_archive_is_refused_and_never_reused() {
+    let app = app("version-order");
+    let mut archive = ensure_go_archive("1.25.5").expect("archive");
+    let genuine = archive.clone();
+    archive.sha256 = "0".repeat(64);
+    let url = app
+        .services
+        .write_inventory(
+            "tampered.toml",
+            &[archive],
+            &format!("{}/mirror", app.services.server.url()),
+        )
+        .expect("inventory");
+    let report = app.build_fails(&[("GO_INVENTORY", &url)]);
+    assert_contains(&report.log, "The Go download failed verification");
+    assert_contains(&report.log, &format!("Received: sha256:{}", genuine.sha256));
+    assert_contains(&report.log, "Nothing of it was installed.");
+
+    // The failed build left nothing behind: the next build downloads and verifies again.
+    let report = app.build_ok(&[]);
+    assert_contains(&report.log, "Downloading Go 1.25.5");
+    assert!(!plain(&report.log).contains("Reusing Go"));
+}
+
+#[test]
+fn an_unreadable_or_malformed_inventory_names_its_location() {
+    let app = app("version-order");
+    let missing = app
+        .services
+        .served_path("missing.toml")
+        .display()
+        .to_string();
+    let report = app.build_fails(&[("GO_INVENTORY", &missing)]);
+    assert_contains(&report.log, "Could not read the Go inventory");
+    assert_contains(
+        &report.log,
+        &format!("Reading GO_INVENTORY ({missing}) failed"),
+    );
+
+    std::fs::write(
+        app.services.served_path("broken.toml"),
+        "[[artifacts]]\nversion = \"1.25.5\"\n",
+    )
+    .expect("write");
+    let url = format!("{}/broken.toml", app.services.server.url());
+    let report = app.build_fails(&[("GO_INVENTORY", &url)]);
+    assert_contains(&report.log, "The Go inventory is malformed");
+    assert_contains(
+        &report.log,
+        &format!("GO_INVENTORY ({url}) is not a valid inventory"),
+    );
+    assert_contains(&report.log, "missing field `os`");
+}

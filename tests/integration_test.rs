@@ -1,0 +1,104 @@
+//! The end-to-end scenarios against a real CNB platform: `pack` with a builder image, in Docker.
+//! They need Docker, `pack` and internet access (Go comes from go.dev), so they are ignored by
+//! default: `cargo test --test integration_test -- --ignored`.
+
+use libcnb_test::{
+    assert_contains, BuildConfig, ContainerConfig, PackResult, TestContext, TestRunner,
+};
+use std::time::{Duration, Instant};
+
+const BUILDER: &str = "heroku/builder:24";
+const PORT: u16 = 8080;
+
+fn config(fixture: &str) -> BuildConfig {
+    let mut config = BuildConfig::new(BUILDER, format!("test-fixtures/{fixture}"));
+    config.target_triple("x86_64-unknown-linux-musl");
+    config
+}
+
+/// Starts the default (or named) process and returns what it answers on `/`.
+fn get(context: &TestContext, process: Option<&str>) -> String {
+    let mut container = ContainerConfig::new();
+    container.expose_port(PORT).env("PORT", PORT.to_string());
+    if let Some(process) = process {
+        container.entrypoint(process);
+    }
+    let mut body = None;
+    context.start_container(container, |container| {
+        let address = container.address_for_port(PORT);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match ureq::get(&format!("http://{address}/")).call() {
+                Ok(response) => {
+                    body = response.into_body().read_to_string().ok();
+                    break;
+                }
+                Err(error) if Instant::now() > deadline => {
+                    panic!("no answer: {error}\n{}", container.logs_now().stderr);
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(250)),
+            }
+        }
+    });
+    body.unwrap_or_default()
+}
+
+#[test]
+#[ignore = "integration test"]
+fn root_main_package_serves_and_rebuilds_from_cache() {
+    TestRunner::default().build(config("root-main"), |context| {
+        assert_contains!(context.pack_stdout, "Requested `go 1.25.0`");
+        assert!(get(&context, None).starts_with("hello from root-main, built with go1.25."));
+        let config = config("root-main");
+        context.rebuild(config, |context| {
+            assert_contains!(context.pack_stdout, "from the cache");
+            assert_contains!(context.pack_stdout, "Reusing the module cache");
+            assert_contains!(context.pack_stdout, "Reusing the build cache");
+            assert!(!context.pack_stdout.contains("Downloading Go"));
+        });
+    });
+}
+
+#[test]
+#[ignore = "integration test"]
+fn web_and_worker_commands_become_processes() {
+    TestRunner::default().build(config("multi-cmd"), |context| {
+        assert_eq!(get(&context, None), "hello from the web process\n");
+        let worker = context.run_shell_command("worker");
+        assert_contains!(worker.stdout, "hello from the worker process: job done");
+    });
+}
+
+#[test]
+#[ignore = "integration test"]
+fn changing_go_version_replaces_go_dist_and_discards_build_cache() {
+    TestRunner::default().build(config("root-main"), |context| {
+        let mut newer = config("root-main");
+        newer.app_dir_preprocessor(|dir| {
+            let go_mod = std::fs::read_to_string(dir.join("go.mod")).expect("go.mod");
+            std::fs::write(dir.join("go.mod"), go_mod.replace("go 1.25.0", "go 1.26.0"))
+                .expect("write");
+        });
+        context.rebuild(newer, |context| {
+            assert_contains!(
+                context.pack_stdout,
+                "the requested version changed to 1.26."
+            );
+            assert_contains!(
+                context.pack_stdout,
+                "Discarding the build cache: Go changed from 1.25 to 1.26"
+            );
+            assert!(get(&context, None).contains("built with go1.26."));
+        });
+    });
+}
+
+#[test]
+#[ignore = "integration test"]
+fn without_go_mod_detect_fails() {
+    let mut config = config("no-go-mod");
+    config.expected_pack_result(PackResult::Failure);
+    TestRunner::default().build(config, |context| {
+        assert_contains!(context.pack_stdout, "No go.mod at the root of the app.");
+    });
+}
