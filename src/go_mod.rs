@@ -61,6 +61,65 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
+/// Reads the arguments of a `toolchain` line; `toolchain default` names no release.
+fn read_toolchain(arguments: &[&str]) -> Result<Option<GoVersion>, String> {
+    let [value] = arguments else {
+        return Err(String::from(
+            "`toolchain` takes exactly one name, such as `toolchain go1.26.3`",
+        ));
+    };
+    if *value == "default" {
+        return Ok(None);
+    }
+    if !value.starts_with("go") {
+        return Err(format!(
+            "`{value}` is not a toolchain name (expected a form like `go1.26.3`)"
+        ));
+    }
+    // Custom toolchain names such as `go1.26.3-custom` name a Go release too.
+    let release = value.split_once('-').map_or(*value, |(release, _)| release);
+    release
+        .parse()
+        .map(Some)
+        .map_err(|error: crate::go_version::GoVersionParseError| error.to_string())
+}
+
+/// Reads a `// +heroku <directive>` comment.
+fn read_heroku_directive(
+    directive: &str,
+    go_version: &mut Option<GoVersionRequirement>,
+    install: &mut Vec<String>,
+) -> Result<(), String> {
+    let mut words = directive.split_whitespace();
+    match words.next() {
+        Some("goVersion") => {
+            let value = words.collect::<Vec<_>>().join(" ");
+            if value.is_empty() {
+                return Err(String::from(
+                    "`// +heroku goVersion` needs a version, such as `// +heroku goVersion go1.26`",
+                ));
+            }
+            *go_version =
+                Some(value.parse().map_err(
+                    |error: crate::go_version::RequirementParseError| error.to_string(),
+                )?);
+        }
+        Some("install") => {
+            let packages: Vec<String> = words.map(String::from).collect();
+            if packages.is_empty() {
+                return Err(String::from(
+                    "`// +heroku install` needs at least one package, such as `// +heroku install ./cmd/...`",
+                ));
+            }
+            install.extend(packages);
+        }
+        // Other Heroku annotations (such as the classic buildpack's `+heroku buildpack`) do
+        // not change how this buildpack builds.
+        _ => {}
+    }
+    Ok(())
+}
+
 pub(crate) fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModError> {
     let malformed = |line: usize, content: &str, problem: String| GoModError::Malformed {
         path: path.to_path_buf(),
@@ -85,38 +144,8 @@ pub(crate) fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModEr
             .map(str::trim)
             .and_then(|c| c.strip_prefix("+heroku"))
         {
-            let mut words = directive.split_whitespace();
-            match words.next() {
-                Some("goVersion") => {
-                    let value = words.collect::<Vec<_>>().join(" ");
-                    if value.is_empty() {
-                        return Err(malformed(
-                            line_number,
-                            raw_line,
-                            String::from("`// +heroku goVersion` needs a version, such as `// +heroku goVersion go1.26`"),
-                        ));
-                    }
-                    heroku_go_version = Some(value.parse().map_err(
-                        |error: crate::go_version::RequirementParseError| {
-                            malformed(line_number, raw_line, error.to_string())
-                        },
-                    )?);
-                }
-                Some("install") => {
-                    let packages: Vec<String> = words.map(String::from).collect();
-                    if packages.is_empty() {
-                        return Err(malformed(
-                            line_number,
-                            raw_line,
-                            String::from("`// +heroku install` needs at least one package, such as `// +heroku install ./cmd/...`"),
-                        ));
-                    }
-                    heroku_install.extend(packages);
-                }
-                // Other Heroku annotations (such as the classic buildpack's `+heroku
-                // buildpack`) do not change how this buildpack builds.
-                _ => {}
-            }
+            read_heroku_directive(directive, &mut heroku_go_version, &mut heroku_install)
+                .map_err(|problem| malformed(line_number, raw_line, problem))?;
             continue;
         }
 
@@ -164,31 +193,8 @@ pub(crate) fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModEr
                 )?);
             }
             "toolchain" => {
-                let [value] = arguments.as_slice() else {
-                    return Err(malformed(
-                        line_number,
-                        raw_line,
-                        String::from(
-                            "`toolchain` takes exactly one name, such as `toolchain go1.26.3`",
-                        ),
-                    ));
-                };
-                if *value != "default" {
-                    if !value.starts_with("go") {
-                        return Err(malformed(
-                            line_number,
-                            raw_line,
-                            format!("`{value}` is not a toolchain name (expected a form like `go1.26.3`)"),
-                        ));
-                    }
-                    // Custom toolchain names such as `go1.26.3-custom` name a Go release too.
-                    let release = value.split_once('-').map_or(*value, |(release, _)| release);
-                    toolchain = Some(release.parse().map_err(
-                        |error: crate::go_version::GoVersionParseError| {
-                            malformed(line_number, raw_line, error.to_string())
-                        },
-                    )?);
-                }
+                toolchain = read_toolchain(&arguments)
+                    .map_err(|problem| malformed(line_number, raw_line, problem))?;
             }
             _ => {}
         }

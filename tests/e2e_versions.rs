@@ -103,6 +103,7 @@ fn another_target_arch_gets_its_own_release_or_a_clear_error() {
 #[test]
 fn a_mirror_serves_the_archive_of_a_go_dev_inventory_given_by_path() {
     let app = app("version-order");
+    app.write("go.mod", "module example.test/versionorder\n\ngo 1.25.0\n");
     // An inventory like the built-in one: go.dev URLs, which this machine cannot reach.
     let archive = ensure_go_archive("1.25.5").expect("archive");
     app.services
@@ -133,6 +134,7 @@ fn a_mirror_serves_the_archive_of_a_go_dev_inventory_given_by_path() {
 #[test]
 fn a_tampered_archive_is_refused_and_never_reused() {
     let app = app("version-order");
+    app.write("go.mod", "module example.test/versionorder\n\ngo 1.25.0\n");
     let mut archive = ensure_go_archive("1.25.5").expect("archive");
     let genuine = archive.clone();
     archive.sha256 = "0".repeat(64);

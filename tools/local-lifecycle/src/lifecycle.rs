@@ -8,6 +8,7 @@ use crate::layers::{
     LayerToml, Process, Restore,
 };
 use crate::package::PackagedBuildpack;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -133,8 +134,10 @@ fn host_distro() -> (String, String) {
         os_release
             .lines()
             .find_map(|l| l.strip_prefix(&format!("{key}=")))
-            .map(|v| v.trim_matches('"').to_string())
-            .unwrap_or_else(|| String::from("unknown"))
+            .map_or_else(
+                || String::from("unknown"),
+                |v| v.trim_matches('"').to_string(),
+            )
     };
     (field("ID"), field("VERSION_ID"))
 }
@@ -160,7 +163,7 @@ impl Lifecycle {
         })
     }
 
-    /// Pretends the build targets another architecture (CNB_TARGET_ARCH), as a builder for it
+    /// Pretends the build targets another architecture (`CNB_TARGET_ARCH`), as a builder for it
     /// would.
     #[must_use]
     pub fn with_target_arch(mut self, arch: &str) -> Self {
@@ -296,9 +299,10 @@ impl Lifecycle {
             0 => report.detect_passed = true,
             100 => return Ok(report),
             other => {
-                report.log.push_str(&format!(
+                let _ = write!(
+                    report.log,
                     "\n[local-lifecycle] detect errored with exit code {other}\n"
-                ));
+                );
                 return Ok(report);
             }
         }
@@ -322,9 +326,10 @@ impl Lifecycle {
         )?;
         report.home_entries = list_tree(&self.home_dir());
         if code != 0 {
-            report.log.push_str(&format!(
+            let _ = write!(
+                report.log,
                 "\n[local-lifecycle] build failed with exit code {code}; nothing exported\n"
-            ));
+            );
             return Ok(report);
         }
 
@@ -336,9 +341,10 @@ impl Lifecycle {
                 report.succeeded = true;
             }
             Err(LifecycleError(reason)) => {
-                report.log.push_str(&format!(
+                let _ = write!(
+                    report.log,
                     "\n[local-lifecycle] export rejected the build: {reason}\n"
-                ));
+                );
             }
         }
         Ok(report)
@@ -590,9 +596,10 @@ fn resolve_plan(build_plan: &Path) -> Result<String, LifecycleError> {
                 "the build plan requires `{required}`, which nothing provides"
             )));
         }
-        plan.push_str(&format!(
+        let _ = write!(
+            plan,
             "[[entries]]\nname = \"{required}\"\n\n[entries.metadata]\n\n"
-        ));
+        );
     }
     Ok(plan)
 }

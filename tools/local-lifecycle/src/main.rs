@@ -98,7 +98,7 @@ fn run(args: &[String]) -> Result<(), String> {
     if serve {
         println!("[cnb-local] serving on http://127.0.0.1:{port}/ until interrupted");
         loop {
-            if let Some(code) = running.wait_for_exit(Duration::from_secs(3600)) {
+            if let Some(code) = running.wait_for_exit(Duration::from_hours(1)) {
                 return Err(format!("the app exited with {code}\n{}", running.output()));
             }
         }
