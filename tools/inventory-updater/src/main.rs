@@ -338,6 +338,18 @@ mod tests {
     }
 
     #[test]
+    fn the_feed_snapshot_reproduces_the_committed_inventory() {
+        // tests/fixtures/go-releases.json is the go.dev feed the committed inventory came from.
+        let feed = include_str!("../tests/fixtures/go-releases.json");
+        let committed = include_str!("../../../inventory.toml");
+        let rendered = render_inventory(&entries_from_feed(feed).expect("feed parses"));
+        assert!(
+            rendered == committed,
+            "inventory.toml differs from the updater's output for the feed snapshot"
+        );
+    }
+
+    #[test]
     fn run_is_idempotent_and_records_only_new_releases() {
         let dir =
             std::env::temp_dir().join(format!("inventory-updater-test-{}", std::process::id()));
