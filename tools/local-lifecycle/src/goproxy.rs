@@ -8,26 +8,6 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-fn walk_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&current) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 /// Go's module path escaping for proxy URLs: upper-case letters become `!` + lower case.
 fn escape(path: &str) -> String {
     path.chars().fold(String::new(), |mut out, c| {
@@ -105,7 +85,10 @@ pub fn build_goproxy(src: &Path, out: &Path) -> Result<Vec<String>, String> {
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .last_modified_time(zip::DateTime::default());
-        for file in walk_files(&version_dir) {
+        for file in crate::lifecycle::entries_under(&version_dir)
+            .into_iter()
+            .filter(|p| p.is_file())
+        {
             let relative = file.strip_prefix(&version_dir).map_err(|e| e.to_string())?;
             zip.start_file(
                 format!("{module}@{version}/{}", relative.display()),

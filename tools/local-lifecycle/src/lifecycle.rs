@@ -324,7 +324,15 @@ impl Lifecycle {
             &env,
             &mut report.log,
         )?;
-        report.home_entries = list_tree(&self.home_dir());
+        report.home_entries = entries_under(&self.home_dir())
+            .iter()
+            .map(|p| {
+                p.strip_prefix(self.home_dir())
+                    .unwrap_or(p)
+                    .display()
+                    .to_string()
+            })
+            .collect();
         if code != 0 {
             let _ = write!(
                 report.log,
@@ -604,7 +612,9 @@ fn resolve_plan(build_plan: &Path) -> Result<String, LifecycleError> {
     Ok(plan)
 }
 
-fn list_tree(dir: &Path) -> Vec<String> {
+/// Every file and directory below `dir`, sorted.
+#[must_use]
+pub fn entries_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(current) = stack.pop() {
@@ -613,15 +623,10 @@ fn list_tree(dir: &Path) -> Vec<String> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            found.push(
-                path.strip_prefix(dir)
-                    .unwrap_or(&path)
-                    .display()
-                    .to_string(),
-            );
             if path.is_dir() {
-                stack.push(path);
+                stack.push(path.clone());
             }
+            found.push(path);
         }
     }
     found.sort();
