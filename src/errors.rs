@@ -130,7 +130,7 @@ fn resolve_message(error: &ResolveError) -> String {
             ),
         ),
         ResolveError::NoMatchingRelease { request, arch, location, nearest } => {
-            let nearest = if nearest.is_empty() {
+            let listed = if nearest.is_empty() {
                 format!("{location} lists no release for linux/{arch}.")
             } else {
                 format!(
@@ -138,17 +138,19 @@ fn resolve_message(error: &ResolveError) -> String {
                     nearest.iter().map(|v| format!("go{v}")).collect::<Vec<_>>().join(", ")
                 )
             };
+            // Suggest a release the inventory really has.
+            let example = nearest.first().map_or_else(|| String::from("1.26.0"), ToString::to_string);
             let fix = match request.source {
-                VersionSource::GoVersionEnv => "Set GOVERSION to a release or line the inventory lists (for example `go1.26`), or unset it to use go.mod.",
-                VersionSource::HerokuGoVersionComment => "Change the `// +heroku goVersion` comment in go.mod to a release or line the inventory lists (for example `// +heroku goVersion go1.26`).",
-                VersionSource::ToolchainLine => "Change the `toolchain` line of go.mod to a release listed (`go get toolchain@go1.26.6` does this), or remove it.",
-                VersionSource::GoLine => "Change the `go` line of go.mod to a release listed (`go mod edit -go=1.26.0`). If this is a new Go release, the buildpack's inventory may not list it yet: update the buildpack.",
-                VersionSource::NoRequest => "Add a `go` line to go.mod (`go mod edit -go=1.26.0`).",
+                VersionSource::GoVersionEnv => format!("Set GOVERSION to a release or line the inventory lists (for example `go{example}`), or unset it to use go.mod."),
+                VersionSource::HerokuGoVersionComment => format!("Change the `// +heroku goVersion` comment in go.mod to a release or line the inventory lists (for example `// +heroku goVersion go{example}`)."),
+                VersionSource::ToolchainLine => format!("Change the `toolchain` line of go.mod to a release listed (`go mod edit -toolchain=go{example}`), or remove it."),
+                VersionSource::GoLine => format!("Change the `go` line of go.mod to a release listed (`go mod edit -go={example}`). If this is a new Go release, the buildpack's inventory may not list it yet: update the buildpack."),
+                VersionSource::NoRequest => format!("Add a `go` line to go.mod (`go mod edit -go={example}`)."),
             };
             message(
                 "No matching Go release",
                 &format!(
-                    "Requested: {} (from {}), which means {}.\n{nearest}\n\n{fix}",
+                    "Requested: {} (from {}), which means {}.\n{listed}\n\n{fix}",
                     request.written, request.source, request.requirement
                 ),
             )
@@ -228,25 +230,7 @@ mod tests {
 
     #[test]
     fn unknown_go_version() {
-        let inventory = parse_inventory(
-            r#"
-[[artifacts]]
-version = "1.26.6"
-os = "linux"
-arch = "amd64"
-url = "https://go.dev/dl/go1.26.6.linux-amd64.tar.gz"
-checksum = "sha256:708effb774be8237570d0add163225abbdfaf4fca28b2611df167beba4feef89"
-
-[[artifacts]]
-version = "1.25.5"
-os = "linux"
-arch = "amd64"
-url = "https://go.dev/dl/go1.25.5.linux-amd64.tar.gz"
-checksum = "sha256:708effb774be8237570d0add163225abbdfaf4fca28b2611df167beba4feef89"
-"#,
-            &InventoryLocation::BuiltIn,
-        )
-        .expect("parses");
+        let inventory = crate::inventory::tests::inventory();
         let go_mod = parse_go_mod("module m\ngo 1.24.2\n", Path::new("go.mod")).expect("parses");
         let request = version_request(&go_mod, None);
         let error = resolve_release(

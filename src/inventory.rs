@@ -226,7 +226,7 @@ fn nearest_releases(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::go_mod::parse_go_mod;
     use std::path::Path;
@@ -275,7 +275,8 @@ url = "https://go.dev/dl/go1.25.0.linux-amd64.tar.gz"
 checksum = "sha256:708effb774be8237570d0add163225abbdfaf4fca28b2611df167beba4feef89"
 "#;
 
-    fn inventory() -> GoInventory {
+    /// A small inventory for tests: 1.25.0, 1.25.1, 1.26.6, 1.26.7, 1.27.0 (and 1.26.6 arm64).
+    pub(crate) fn inventory() -> GoInventory {
         parse_inventory(TEST_INVENTORY, &InventoryLocation::BuiltIn).expect("test inventory parses")
     }
 
