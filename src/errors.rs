@@ -139,8 +139,9 @@ fn resolve_message(error: &ResolveError) -> String {
                 )
             };
             // Suggest a release the inventory really has.
-            let example = nearest.first().map_or_else(|| String::from("1.26.0"), ToString::to_string);
+            let example = nearest.first().map(ToString::to_string).unwrap_or_default();
             let fix = match request.source {
+                _ if nearest.is_empty() => format!("Use an inventory that lists linux/{arch} releases: point GO_INVENTORY at one, or unset it to use the built-in inventory."),
                 VersionSource::GoVersionEnv => format!("Set GOVERSION to a release or line the inventory lists (for example `go{example}`), or unset it to use go.mod."),
                 VersionSource::HerokuGoVersionComment => format!("Change the `// +heroku goVersion` comment in go.mod to a release or line the inventory lists (for example `// +heroku goVersion go{example}`)."),
                 VersionSource::ToolchainLine => format!("Change the `toolchain` line of go.mod to a release listed (`go mod edit -toolchain=go{example}`), or remove it."),
