@@ -307,6 +307,41 @@ mod tests {
     }
 
     #[test]
+    fn go_mod_without_module_line() {
+        let error = parse_go_mod("go 1.25.0\n", Path::new("go.mod")).expect_err("no module");
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoMod(error)));
+    }
+
+    #[test]
+    fn configuration_errors() {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
+            ConfigError::NotABoolean {
+                name: "GO_INSTALL_TOOLS_IN_IMAGE",
+                value: String::from("maybe"),
+            }
+        )));
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
+            ConfigError::LinkerValueMissing
+        )));
+    }
+
+    #[test]
+    fn download_and_unpack_failures() {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoDist(
+            GoDistError::Download(DownloadError::Request {
+                url: String::from("https://[redacted]@mirror.example/go1.26.6.linux-amd64.tar.gz"),
+                reason: String::from("the server answered HTTP 404"),
+            })
+        )));
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoDist(
+            GoDistError::Unpack {
+                url: String::from("https://go.dev/dl/go1.26.6.linux-amd64.tar.gz"),
+                reason: String::from("the archive has no go/bin/go (3 entries unpacked)"),
+            }
+        )));
+    }
+
+    #[test]
     fn bad_goversion_env() {
         let error = "newest"
             .parse::<crate::go_version::GoVersionRequirement>()

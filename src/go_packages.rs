@@ -55,7 +55,7 @@ pub(crate) struct MainPackage {
     pub(crate) binary: String,
 }
 
-/// Appends flags the buildpack needs to the user's GOFLAGS, keeping theirs.
+/// A go command in the app directory with exactly `env` (see `go_command_env` in main.rs).
 pub(crate) fn go_command(env: &Env, app_dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new("go");
     command
