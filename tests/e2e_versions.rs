@@ -3,7 +3,7 @@
 mod e2e_support;
 
 use e2e_support::{app, app_with, assert_contains, plain};
-use local_lifecycle::go_mirror::ensure_go_archive;
+use e2e_harness::go_mirror::ensure_go_archive;
 
 #[test]
 fn each_version_source_wins_in_order() {
@@ -85,7 +85,7 @@ fn unknown_version_fails_naming_the_nearest_releases() {
 #[test]
 fn another_target_arch_gets_its_own_release_or_a_clear_error() {
     // The test inventory only has the host architecture's archives.
-    let other = if local_lifecycle::lifecycle::host_arch() == "amd64" {
+    let other = if e2e_harness::lifecycle::host_arch() == "amd64" {
         "arm64"
     } else {
         "amd64"

@@ -4,7 +4,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use local_lifecycle::{
+use e2e_harness::{
     free_port, package_buildpack, wait_for_http, BuildReport, Lifecycle, LocalServices,
     PackagedBuildpack, RunningProcess,
 };

@@ -85,7 +85,7 @@ pub fn build_goproxy(src: &Path, out: &Path) -> Result<Vec<String>, String> {
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .last_modified_time(zip::DateTime::default());
-        for file in crate::lifecycle::entries_under(&version_dir)
+        for file in crate::entries_under(&version_dir)
             .into_iter()
             .filter(|p| p.is_file())
         {

@@ -7,6 +7,7 @@ use std::process::Command;
 #[derive(Debug, Clone)]
 pub struct PackagedBuildpack {
     pub id: String,
+    pub version: String,
     pub dir: PathBuf,
 }
 
@@ -26,6 +27,12 @@ pub fn package_buildpack(workspace_root: &Path) -> Result<PackagedBuildpack, Str
         .and_then(|b| b.get("id"))
         .and_then(toml::Value::as_str)
         .ok_or("buildpack.toml has no buildpack.id")?
+        .to_string();
+    let version = table
+        .get("buildpack")
+        .and_then(|b| b.get("version"))
+        .and_then(toml::Value::as_str)
+        .ok_or("buildpack.toml has no buildpack.version")?
         .to_string();
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| String::from("cargo"));
@@ -60,5 +67,5 @@ pub fn package_buildpack(workspace_root: &Path) -> Result<PackagedBuildpack, Str
         .map_err(|e| format!("copy {}: {e}", binary.display()))?;
     std::os::unix::fs::symlink("build", bin.join("detect"))
         .map_err(|e| format!("link bin/detect: {e}"))?;
-    Ok(PackagedBuildpack { id, dir })
+    Ok(PackagedBuildpack { id, version, dir })
 }

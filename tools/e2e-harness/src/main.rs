@@ -1,18 +1,20 @@
-//! `cnb-local`: build and run an app with the Go buildpack, without Docker.
+//! `cnb-local`: build an app with the Go buildpack through the real CNB lifecycle and run it
+//! from the exported image, without Docker.
 //!
 //! ```text
 //! cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]
+//! cnb-local setup               (the lifecycle and the Go toolchain mirror, cached)
 //! cnb-local provision-go [VERSION]...
 //! cnb-local goproxy <out dir>
 //! ```
 
-use local_lifecycle::go_mirror::{cache_dir, provision, TEST_GO_VERSIONS};
-use local_lifecycle::{free_port, package_buildpack, wait_for_http, Lifecycle, LocalServices};
+use e2e_harness::go_mirror::{cache_dir, provision, TEST_GO_VERSIONS};
+use e2e_harness::{cnb_lifecycle, free_port, package_buildpack, wait_for_http, LocalServices, Platform};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage:\n  cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]\n  cnb-local provision-go [VERSION]...\n  cnb-local goproxy <out dir>";
+const USAGE: &str = "usage:\n  cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]\n  cnb-local setup\n  cnb-local provision-go [VERSION]...\n  cnb-local goproxy <out dir>";
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
@@ -43,6 +45,7 @@ fn run(args: &[String]) -> Result<(), String> {
         .map_or_else(|| String::from("app"), |n| n.to_string_lossy().into_owned());
     let root = cache_dir().join("runs").join(&name);
 
+    let lifecycle = install_lifecycle()?;
     println!("[cnb-local] packaging the buildpack (cargo build --release)");
     let buildpack = package_buildpack(&workspace_root())?;
     println!(
@@ -54,13 +57,14 @@ fn run(args: &[String]) -> Result<(), String> {
     env.extend(platform_env);
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
 
-    let lifecycle =
-        Lifecycle::new(&root.join("lifecycle"), &buildpack).map_err(|e| e.to_string())?;
+    let platform = Platform::new(&root.join("platform"), &buildpack, &lifecycle)
+        .map_err(|e| e.to_string())?;
     println!(
-        "[cnb-local] building {} (detect, restore, build, export)",
-        app.display()
+        "[cnb-local] building {} with lifecycle {} (analyze, detect, restore, build, export)",
+        app.display(),
+        lifecycle.version
     );
-    let report = lifecycle
+    let report = platform
         .build(&app, &env_refs)
         .map_err(|e| e.to_string())?;
     print!("{}", report.log);
@@ -75,7 +79,7 @@ fn run(args: &[String]) -> Result<(), String> {
 
     let port = free_port().map_err(|e| e.to_string())?;
     let port_text = port.to_string();
-    let mut running = lifecycle
+    let mut running = platform
         .launch(process.as_deref(), &[("PORT", port_text.as_str())])
         .map_err(|e| e.to_string())?;
     println!(
@@ -106,12 +110,29 @@ fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+fn install_lifecycle() -> Result<e2e_harness::InstalledLifecycle, String> {
+    println!(
+        "[cnb-local] installing the CNB lifecycle {} (built with the machine's Go; cached)",
+        cnb_lifecycle::pinned_version(&workspace_root())?
+    );
+    let lifecycle = cnb_lifecycle::install(&workspace_root())?;
+    println!("[cnb-local] lifecycle {} in {}", lifecycle.version, lifecycle.dir.display());
+    Ok(lifecycle)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
+        Some("setup") => install_lifecycle().and_then(|_| {
+            provision(TEST_GO_VERSIONS).map(|archives| {
+                for archive in archives {
+                    println!("{} sha256:{}", archive.path.display(), archive.sha256);
+                }
+            })
+        }),
         Some("goproxy") => match args.get(1) {
-            Some(out) => local_lifecycle::goproxy::build_goproxy(
+            Some(out) => e2e_harness::goproxy::build_goproxy(
                 &workspace_root().join("test-fixtures").join("goproxy"),
                 Path::new(out),
             )

@@ -155,7 +155,7 @@ pub fn ensure_go_archive(version: &str) -> Result<MirrorArchive, String> {
     let _guard = PROVISION_LOCK
         .lock()
         .map_err(|_| String::from("provision lock poisoned"))?;
-    let arch = crate::lifecycle::host_arch().to_string();
+    let arch = crate::platform::host_arch().to_string();
     let file_name = format!("go{version}.linux-{arch}.tar.gz");
     let path = mirror_dir().join(&file_name);
     let checksum_path = mirror_dir().join(format!("{file_name}.sha256"));

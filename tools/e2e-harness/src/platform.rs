@@ -1,0 +1,507 @@
+//! A platform for the real CNB lifecycle: it runs the lifecycle's own analyzer, detector,
+//! restorer, builder and exporter, each in a sandbox with a builder container's paths, exports
+//! the image as an OCI layout, keeps the build cache in a directory, and launches processes from
+//! the exported image with the real launcher. One `Platform` is one app image and its cache.
+
+use crate::cnb_lifecycle::InstalledLifecycle;
+use crate::oci::{image_dir, write_run_image, Image};
+use crate::package::PackagedBuildpack;
+use crate::sandbox::{chown_tree, Sandbox, BUILDER_PATH, CNB_USER};
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The Platform API the harness speaks to the lifecycle.
+pub const PLATFORM_API: &str = "0.14";
+const APP_IMAGE: &str = "localhost/gocnb/app";
+const RUN_IMAGE: &str = "localhost/gocnb/run";
+/// A builder image's home for the cnb user.
+const CNB_HOME: &str = "/home/cnb";
+
+#[derive(Debug)]
+pub struct PlatformError(pub String);
+
+impl std::fmt::Display for PlatformError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PlatformError {}
+
+fn io_error(context: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> PlatformError {
+    move |error| PlatformError(format!("{context}: {error}"))
+}
+
+/// What a build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub detect_passed: bool,
+    pub succeeded: bool,
+    /// Every phase's output, in order, each under a `===> PHASE` heading.
+    pub log: String,
+    /// Layers of the exported image (from its lifecycle metadata), sorted.
+    pub image_layers: Vec<String>,
+    /// Layers in the build cache after export (from the cache's metadata), sorted.
+    pub cache_layers: Vec<String>,
+    /// Files the build left in the cnb user's HOME, which a buildpack must not write to.
+    pub home_entries: Vec<String>,
+}
+
+/// A process of the exported image (`io.buildpacks.build.metadata`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub process_type: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    /// The image's entrypoint is this process.
+    pub default: bool,
+}
+
+pub struct Platform {
+    root: PathBuf,
+    buildpack: PackagedBuildpack,
+    lifecycle: InstalledLifecycle,
+    target_arch: String,
+    launches: AtomicUsize,
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<(), PlatformError> {
+    std::fs::create_dir_all(to).map_err(io_error(format!("create {}", to.display())))?;
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", from.display()))
+        .arg(to)
+        .status()
+        .map_err(io_error("run cp"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(PlatformError(format!(
+            "copying {} to {} failed",
+            from.display(),
+            to.display()
+        )))
+    }
+}
+
+fn remove_dir(path: &Path) -> Result<(), PlatformError> {
+    match std::fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(PlatformError(format!(
+            "remove {}: {error}",
+            path.display()
+        ))),
+    }
+}
+
+fn host_distro() -> (String, String) {
+    let os_release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+    let field = |key: &str| {
+        os_release
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .map_or_else(
+                || String::from("unknown"),
+                |v| v.trim_matches('"').to_string(),
+            )
+    };
+    (field("ID"), field("VERSION_ID"))
+}
+
+#[must_use]
+pub fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+/// Layer names under `buildpacks[*].layers` of a lifecycle metadata document.
+fn layer_names(metadata: &Value) -> Vec<String> {
+    let mut names: Vec<String> = metadata["buildpacks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|buildpack| buildpack["layers"].as_object())
+        .flat_map(|layers| layers.keys().cloned())
+        .collect();
+    names.sort();
+    names
+}
+
+impl Platform {
+    /// # Errors
+    /// When the root directory cannot be created.
+    pub fn new(
+        root: &Path,
+        buildpack: &PackagedBuildpack,
+        lifecycle: &InstalledLifecycle,
+    ) -> Result<Self, PlatformError> {
+        std::fs::create_dir_all(root).map_err(io_error(root.display()))?;
+        Ok(Platform {
+            root: root.to_path_buf(),
+            buildpack: buildpack.clone(),
+            lifecycle: lifecycle.clone(),
+            target_arch: host_arch().to_string(),
+            launches: AtomicUsize::new(0),
+        })
+    }
+
+    /// Builds on a run image for another architecture, as a builder for it would: the
+    /// lifecycle takes `CNB_TARGET_ARCH` from the run image.
+    #[must_use]
+    pub fn with_target_arch(mut self, arch: &str) -> Self {
+        self.target_arch = arch.to_string();
+        self
+    }
+
+    fn build_root(&self) -> PathBuf {
+        self.root.join("build-root")
+    }
+    fn cache_dir(&self) -> PathBuf {
+        self.root.join("cache")
+    }
+    fn layout_repo(&self) -> PathBuf {
+        self.root.join("layout-repo")
+    }
+    fn buildpack_path(&self) -> String {
+        format!(
+            "/cnb/buildpacks/{}/{}",
+            self.buildpack.id.replace('/', "_"),
+            self.buildpack.version
+        )
+    }
+
+    /// Lays out a fresh builder container: the app at /workspace, an empty /layers, the
+    /// platform env at /platform/env, /cnb with the lifecycle, the buildpack, order.toml and
+    /// run.toml; the cache and the layout repository carried over from earlier builds.
+    fn prepare_build_root(
+        &self,
+        app_source: &Path,
+        platform_env: &[(&str, &str)],
+    ) -> Result<Sandbox, PlatformError> {
+        let root = self.build_root();
+        remove_dir(&root)?;
+        let sandbox = Sandbox::with_host_system(&root).map_err(io_error("prepare sandbox"))?;
+        copy_tree(app_source, &sandbox.host_path("/workspace"))?;
+        let env_dir = sandbox.host_path("/platform/env");
+        std::fs::create_dir_all(&env_dir).map_err(io_error("create /platform/env"))?;
+        for (name, value) in platform_env {
+            std::fs::write(env_dir.join(name), value).map_err(io_error("write platform env"))?;
+        }
+        for dir in [
+            "/layers",
+            CNB_HOME,
+            "/cnb/lifecycle",
+            &self.buildpack_path(),
+            "/cache",
+            "/layout-repo",
+        ] {
+            std::fs::create_dir_all(sandbox.host_path(dir)).map_err(io_error(dir))?;
+        }
+        std::fs::write(
+            sandbox.host_path("/cnb/order.toml"),
+            format!(
+                "[[order]]\n[[order.group]]\nid = \"{}\"\nversion = \"{}\"\n",
+                self.buildpack.id, self.buildpack.version
+            ),
+        )
+        .map_err(io_error("write order.toml"))?;
+        std::fs::write(
+            sandbox.host_path("/cnb/run.toml"),
+            format!("[[images]]\nimage = \"{RUN_IMAGE}\"\n"),
+        )
+        .map_err(io_error("write run.toml"))?;
+
+        let run_image = image_dir(&self.layout_repo(), RUN_IMAGE);
+        let (distro_name, distro_version) = host_distro();
+        write_run_image(&run_image, &self.target_arch, &distro_name, &distro_version)
+            .map_err(PlatformError)?;
+        std::fs::create_dir_all(self.cache_dir()).map_err(io_error("create cache"))?;
+        for dir in [
+            sandbox.host_path("/workspace"),
+            sandbox.host_path("/layers"),
+            sandbox.host_path(CNB_HOME),
+            self.cache_dir(),
+            self.layout_repo(),
+        ] {
+            chown_tree(&dir, CNB_USER).map_err(io_error(format!("chown {}", dir.display())))?;
+        }
+        Ok(sandbox
+            .bind_read_only(&self.lifecycle.dir, "/cnb/lifecycle")
+            .bind_read_only(&self.buildpack.dir, &self.buildpack_path())
+            .bind(&self.cache_dir(), "/cache")
+            .bind(&self.layout_repo(), "/layout-repo"))
+    }
+
+    /// Runs one lifecycle phase in the sandbox with the environment a platform gives the
+    /// lifecycle in a builder container; returns its exit code and appends its output to `log`.
+    fn run_phase(
+        &self,
+        sandbox: &Sandbox,
+        phase: &str,
+        args: &[&str],
+        user: Option<(u32, u32)>,
+        log: &mut String,
+    ) -> Result<i32, PlatformError> {
+        let log_path = self.root.join(format!("{phase}.log"));
+        let log_file = File::create(&log_path).map_err(io_error(log_path.display()))?;
+        let mut command = sandbox
+            .command(&format!("/cnb/lifecycle/{phase}"), "/workspace", user)
+            .map_err(io_error("sandbox"))?;
+        let status = command
+            .args(args)
+            .env_clear()
+            .envs([
+                ("PATH", BUILDER_PATH),
+                ("HOME", CNB_HOME),
+                ("CNB_PLATFORM_API", PLATFORM_API),
+                ("CNB_EXPERIMENTAL_MODE", "quiet"),
+                ("CNB_USER_ID", "1000"),
+                ("CNB_GROUP_ID", "1000"),
+            ])
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().map_err(io_error("log"))?)
+            .stderr(log_file)
+            .status()
+            .map_err(io_error(format!("run {phase}")))?;
+        let _ = writeln!(log, "===> {}", phase.to_uppercase());
+        log.push_str(&std::fs::read_to_string(&log_path).unwrap_or_default());
+        Ok(status.code().unwrap_or(-1))
+    }
+
+    /// Builds `app_source` with the platform environment `platform_env` (written as
+    /// `/platform/env/NAME` files) through the lifecycle's five phases, and exports the image.
+    ///
+    /// # Errors
+    /// When the harness itself fails; a failing phase is a report, not an error.
+    pub fn build(
+        &self,
+        app_source: &Path,
+        platform_env: &[(&str, &str)],
+    ) -> Result<BuildReport, PlatformError> {
+        let sandbox = self.prepare_build_root(app_source, platform_env)?;
+        let mut report = BuildReport {
+            detect_passed: false,
+            succeeded: false,
+            log: String::new(),
+            image_layers: Vec::new(),
+            cache_layers: Vec::new(),
+            home_entries: Vec::new(),
+        };
+        let privileged = ["-uid", "1000", "-gid", "1000"];
+        let layout = ["-layout", "-layout-dir", "/layout-repo"];
+        let log = &mut report.log;
+
+        let analyze: Vec<&str> = layout
+            .iter()
+            .chain(&privileged)
+            .copied()
+            .chain(["-run-image", RUN_IMAGE, APP_IMAGE])
+            .collect();
+        if self.run_phase(&sandbox, "analyzer", &analyze, None, log)? != 0 {
+            return Ok(report);
+        }
+        if self.run_phase(&sandbox, "detector", &[], Some(CNB_USER), log)? != 0 {
+            return Ok(report);
+        }
+        report.detect_passed = true;
+        let log = &mut report.log;
+        let restore: Vec<&str> = layout
+            .iter()
+            .chain(&privileged)
+            .copied()
+            .chain(["-cache-dir", "/cache"])
+            .collect();
+        if self.run_phase(&sandbox, "restorer", &restore, None, log)? != 0 {
+            return Ok(report);
+        }
+        let build_code = self.run_phase(&sandbox, "builder", &[], Some(CNB_USER), log)?;
+        report.home_entries = crate::entries_under(&sandbox.host_path(CNB_HOME))
+            .iter()
+            .map(|p| {
+                p.strip_prefix(sandbox.host_path(CNB_HOME))
+                    .unwrap_or(p)
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        if build_code != 0 {
+            return Ok(report);
+        }
+        let log = &mut report.log;
+        let export: Vec<&str> = layout
+            .iter()
+            .chain(&privileged)
+            .copied()
+            .chain(["-cache-dir", "/cache", APP_IMAGE])
+            .collect();
+        if self.run_phase(&sandbox, "exporter", &export, None, log)? != 0 {
+            return Ok(report);
+        }
+        report.succeeded = true;
+        report.image_layers = self
+            .image()?
+            .json_label("io.buildpacks.lifecycle.metadata")
+            .map(|metadata| layer_names(&metadata))
+            .unwrap_or_default();
+        report.cache_layers = layer_names(&self.cache_metadata().unwrap_or_default());
+        Ok(report)
+    }
+
+    /// The last exported image.
+    ///
+    /// # Errors
+    /// When no image has been exported.
+    pub fn image(&self) -> Result<Image, PlatformError> {
+        Image::open(&image_dir(&self.layout_repo(), APP_IMAGE)).map_err(PlatformError)
+    }
+
+    fn cache_metadata(&self) -> Option<Value> {
+        let path = self
+            .cache_dir()
+            .join("committed")
+            .join("io.buildpacks.lifecycle.cache.metadata");
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+
+    /// The `[metadata]` the buildpack wrote for a cached layer, as the cache holds it.
+    #[must_use]
+    pub fn cached_layer_metadata(&self, name: &str) -> Option<Value> {
+        let metadata = self.cache_metadata()?;
+        metadata["buildpacks"]
+            .as_array()?
+            .iter()
+            .find_map(|buildpack| buildpack["layers"].get(name))
+            .map(|layer| layer["data"].clone())
+    }
+
+    /// The processes of the last exported image.
+    ///
+    /// # Errors
+    /// When there is no image.
+    pub fn processes(&self) -> Result<Vec<Process>, PlatformError> {
+        let image = self.image()?;
+        let entrypoint = image.entrypoint();
+        let metadata = image
+            .json_label("io.buildpacks.build.metadata")
+            .ok_or_else(|| PlatformError(String::from("the image has no build metadata")))?;
+        let strings = |value: &Value| -> Vec<String> {
+            value
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        };
+        let mut processes: Vec<Process> = metadata["processes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|process| {
+                let process_type = process["type"].as_str().unwrap_or_default().to_string();
+                Process {
+                    default: entrypoint.first().map(String::as_str)
+                        == Some(format!("/cnb/process/{process_type}").as_str()),
+                    command: strings(&process["command"]),
+                    args: strings(&process["args"]),
+                    process_type,
+                }
+            })
+            .collect();
+        processes.sort_by(|a, b| a.process_type.cmp(&b.process_type));
+        Ok(processes)
+    }
+
+    /// Unpacks the last exported image into a fresh directory and returns it.
+    ///
+    /// # Errors
+    /// When there is no image or it cannot be unpacked.
+    pub fn unpack_image(&self) -> Result<PathBuf, PlatformError> {
+        let number = self.launches.fetch_add(1, Ordering::SeqCst);
+        let root = self.root.join(format!("image-root-{number}"));
+        remove_dir(&root)?;
+        self.image()?.unpack(&root).map_err(PlatformError)?;
+        Ok(root)
+    }
+
+    /// Starts a process from the exported image as a container engine would: the image's
+    /// layers unpacked into a fresh root, its entrypoint (the real launcher) run as the cnb
+    /// user with the image's env and working dir. `process_type` `None` runs the image's
+    /// entrypoint; `Some(type)` runs `/cnb/process/<type>`.
+    ///
+    /// # Errors
+    /// When the image cannot be unpacked or the process cannot be started.
+    pub fn launch(
+        &self,
+        process_type: Option<&str>,
+        extra_env: &[(&str, &str)],
+    ) -> Result<RunningProcess, PlatformError> {
+        let image = self.image()?;
+        let root = self.unpack_image()?;
+        let sandbox = Sandbox::with_host_system(&root).map_err(io_error("prepare sandbox"))?;
+        let entrypoint = match process_type {
+            Some(wanted) => vec![format!("/cnb/process/{wanted}")],
+            None => image.entrypoint(),
+        };
+        let program = entrypoint
+            .first()
+            .ok_or_else(|| PlatformError(String::from("the image has no entrypoint")))?;
+        let log_path = root.with_extension("log");
+        let log_file = File::create(&log_path).map_err(io_error(log_path.display()))?;
+        let mut command = sandbox
+            .command(program, &image.working_dir(), Some(CNB_USER))
+            .map_err(io_error("sandbox"))?;
+        let child = command
+            .args(&entrypoint[1..])
+            .env_clear()
+            .envs(image.env())
+            .envs(extra_env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().map_err(io_error("log"))?)
+            .stderr(log_file)
+            .spawn()
+            .map_err(io_error(format!("start {program}")))?;
+        Ok(RunningProcess { child, log_path })
+    }
+}
+
+/// A launched process; stopped when dropped.
+pub struct RunningProcess {
+    child: Child,
+    log_path: PathBuf,
+}
+
+impl RunningProcess {
+    /// What the process printed so far.
+    #[must_use]
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Waits until the process exits, up to `timeout`; returns its exit code.
+    #[must_use]
+    pub fn wait_for_exit(&mut self, timeout: std::time::Duration) -> Option<i32> {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status.code().unwrap_or(-1));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for RunningProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
