@@ -1,4 +1,4 @@
-//! End-to-end: the packaged buildpack through the local lifecycle, apps launched and asked over
+//! End-to-end: the packaged buildpack through the real CNB lifecycle, apps launched and asked over
 //! HTTP, rebuilt with and without changes.
 
 mod e2e_support;
@@ -24,7 +24,7 @@ fn root_main_package_builds_serves_and_rebuilds_from_cache() {
         first.cache_layers,
         vec!["go-build-cache", "go-dist", "go-modules"]
     );
-    let processes = app.lifecycle.processes().expect("processes");
+    let processes = app.platform.processes().expect("processes");
     let types: Vec<(&str, bool)> = processes
         .iter()
         .map(|p| (p.process_type.as_str(), p.default))
@@ -62,19 +62,15 @@ fn web_and_worker_commands_become_processes() {
     let app = app("multi-cmd");
     let report = app.build_ok(&[]);
     assert_contains(&report.log, "Resolved Go `1.26.6`");
-    let processes = app.lifecycle.processes().expect("processes");
+    let processes = app.platform.processes().expect("processes");
     let types: Vec<(&str, bool)> = processes
         .iter()
         .map(|p| (p.process_type.as_str(), p.default))
         .collect();
     assert_eq!(types, vec![("web", true), ("worker", false)]);
     // The internal package is compiled in, not installed.
-    let bins = std::fs::read_dir(app.dir.path().join("lifecycle/image/layers/target/bin"))
-        .expect("target/bin")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect::<std::collections::BTreeSet<_>>();
     assert_eq!(
-        bins,
+        app.image_binaries(),
         ["web", "worker"].iter().map(|s| (*s).to_string()).collect()
     );
 
@@ -94,7 +90,7 @@ fn several_binaries_without_web_get_no_default_and_a_warning() {
         "None of the binaries is named `web`, so the image has no default process.",
     );
     assert_contains(&report.log, "set GO_INSTALL_PACKAGE_SPEC");
-    let processes = app.lifecycle.processes().expect("processes");
+    let processes = app.platform.processes().expect("processes");
     assert!(processes.iter().all(|p| !p.default));
     assert_eq!(processes.len(), 2);
     let (_api, body) = app.get(Some("api"));
@@ -146,7 +142,7 @@ fn changing_go_version_replaces_go_dist_and_discards_build_cache() {
     );
     assert_contains(&report.log, "Reusing the module cache");
     let metadata = app
-        .lifecycle
+        .platform
         .cached_layer_metadata("go-dist")
         .expect("go-dist metadata");
     assert_eq!(
@@ -176,7 +172,7 @@ fn a_procfile_means_no_processes_are_registered() {
         &report.log,
         "Not registering processes: the app has a Procfile",
     );
-    assert_eq!(app.lifecycle.processes().expect("launch.toml"), Vec::new());
+    assert_eq!(app.platform.processes().expect("launch.toml"), Vec::new());
 }
 
 #[test]

@@ -85,7 +85,7 @@ fn unknown_version_fails_naming_the_nearest_releases() {
 #[test]
 fn another_target_arch_gets_its_own_release_or_a_clear_error() {
     // The test inventory only has the host architecture's archives.
-    let other = if e2e_harness::lifecycle::host_arch() == "amd64" {
+    let other = if e2e_harness::platform::host_arch() == "amd64" {
         "arm64"
     } else {
         "amd64"
@@ -109,14 +109,16 @@ fn a_mirror_serves_the_archive_of_a_go_dev_inventory_given_by_path() {
     app.services
         .write_inventory("go-dev-inventory.toml", &[archive], "https://go.dev/dl")
         .expect("inventory");
-    let inventory_path = app
-        .services
-        .served_path("go-dev-inventory.toml")
-        .display()
-        .to_string();
+    // The inventory travels with the app: the build sees it at /workspace.
+    std::fs::copy(
+        app.services.served_path("go-dev-inventory.toml"),
+        app.source().join("go-dev-inventory.toml"),
+    )
+    .expect("copy inventory");
+    let inventory_path = "/workspace/go-dev-inventory.toml";
     let mirror = format!("{}/mirror/", app.services.server.url());
     let report = app.build_ok(&[
-        ("GO_INVENTORY", &inventory_path),
+        ("GO_INVENTORY", inventory_path),
         ("GO_DIST_MIRROR", &mirror),
     ]);
     assert_contains(
@@ -160,12 +162,8 @@ fn a_tampered_archive_is_refused_and_never_reused() {
 #[test]
 fn an_unreadable_or_malformed_inventory_names_its_location() {
     let app = app("version-order");
-    let missing = app
-        .services
-        .served_path("missing.toml")
-        .display()
-        .to_string();
-    let report = app.build_fails(&[("GO_INVENTORY", &missing)]);
+    let missing = "/workspace/missing.toml";
+    let report = app.build_fails(&[("GO_INVENTORY", missing)]);
     assert_contains(&report.log, "Could not read the Go inventory");
     assert_contains(
         &report.log,

@@ -1,12 +1,13 @@
-//! Shared set-up of the end-to-end tests: the packaged buildpack (built once per test binary),
-//! and per test its own app copy, lifecycle root and local services (so request counts belong
-//! to one test).
+//! Shared set-up of the end-to-end tests: the packaged buildpack and the real CNB lifecycle
+//! (both once per test binary), and per test its own app copy, platform (build cache, layout
+//! repository, sandbox roots) and local services (so request counts belong to one test).
 
 #![allow(dead_code, unreachable_pub)]
 
+use e2e_harness::go_binary::go_version_of_file;
 use e2e_harness::{
-    free_port, package_buildpack, wait_for_http, BuildReport, Lifecycle, LocalServices,
-    PackagedBuildpack, RunningProcess,
+    cnb_lifecycle, free_port, package_buildpack, wait_for_http, BuildReport, InstalledLifecycle,
+    LocalServices, PackagedBuildpack, Platform, RunningProcess,
 };
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -21,18 +22,25 @@ pub fn buildpack() -> &'static PackagedBuildpack {
     BUILDPACK.get_or_init(|| package_buildpack(&workspace_root()).expect("packaging the buildpack"))
 }
 
+pub fn lifecycle() -> &'static InstalledLifecycle {
+    static LIFECYCLE: OnceLock<InstalledLifecycle> = OnceLock::new();
+    LIFECYCLE.get_or_init(|| {
+        cnb_lifecycle::install(&workspace_root()).expect("installing the CNB lifecycle")
+    })
+}
+
 pub struct TestApp {
     pub dir: tempfile::TempDir,
-    pub lifecycle: Lifecycle,
+    pub platform: Platform,
     pub services: LocalServices,
 }
 
 /// Copies `test-fixtures/<fixture>` so the test may edit it.
 pub fn app(fixture: &str) -> TestApp {
-    app_with(fixture, |lifecycle| lifecycle)
+    app_with(fixture, |platform| platform)
 }
 
-pub fn app_with(fixture: &str, configure: impl FnOnce(Lifecycle) -> Lifecycle) -> TestApp {
+pub fn app_with(fixture: &str, configure: impl FnOnce(Platform) -> Platform) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let source = workspace_root().join("test-fixtures").join(fixture);
     let status = std::process::Command::new("cp")
@@ -44,11 +52,12 @@ pub fn app_with(fixture: &str, configure: impl FnOnce(Lifecycle) -> Lifecycle) -
     assert!(status.success(), "copy {}", source.display());
     let services = LocalServices::start(&workspace_root(), &dir.path().join("services"))
         .expect("local services");
-    let lifecycle =
-        configure(Lifecycle::new(&dir.path().join("lifecycle"), buildpack()).expect("lifecycle"));
+    let platform = configure(
+        Platform::new(&dir.path().join("platform"), buildpack(), lifecycle()).expect("platform"),
+    );
     TestApp {
         dir,
-        lifecycle,
+        platform,
         services,
     }
 }
@@ -74,7 +83,7 @@ impl TestApp {
             env.push(((*key).to_string(), (*value).to_string()));
         }
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        self.lifecycle.build(&self.source(), &env).expect("runner")
+        self.platform.build(&self.source(), &env).expect("platform")
     }
 
     pub fn build_ok(&self, extra: &[(&str, &str)]) -> BuildReport {
@@ -85,7 +94,43 @@ impl TestApp {
             "the build wrote outside its layers, into HOME: {:?}",
             report.home_entries
         );
+        self.assert_binaries_built_with_resolved_go(&report);
         report
+    }
+
+    /// Every binary of the image reports the Go release the buildpack resolved (and so never
+    /// the machine's own Go).
+    pub fn assert_binaries_built_with_resolved_go(&self, report: &BuildReport) {
+        let log = plain(&report.log);
+        let resolved = log
+            .lines()
+            .find_map(|line| line.split("Resolved Go `").nth(1))
+            .and_then(|rest| rest.split('`').next())
+            .unwrap_or_else(|| panic!("no resolved Go version in:\n{log}"));
+        let image = self.platform.unpack_image().expect("unpack image");
+        let bin = image.join("layers/gocnb_go/target/bin");
+        let binaries = std::fs::read_dir(&bin).expect("target/bin in the image");
+        let mut count = 0;
+        for entry in binaries {
+            let path = entry.expect("entry").path();
+            assert_eq!(
+                go_version_of_file(&path).as_deref(),
+                Some(format!("go{resolved}").as_str()),
+                "{} was not built with the resolved Go {resolved}",
+                path.display()
+            );
+            count += 1;
+        }
+        assert!(count > 0, "no binaries in the image");
+    }
+
+    /// The names of the binaries in the exported image.
+    pub fn image_binaries(&self) -> std::collections::BTreeSet<String> {
+        let image = self.platform.unpack_image().expect("unpack image");
+        std::fs::read_dir(image.join("layers/gocnb_go/target/bin"))
+            .expect("target/bin in the image")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect()
     }
 
     pub fn build_fails(&self, extra: &[(&str, &str)]) -> BuildReport {
@@ -99,7 +144,7 @@ impl TestApp {
         let port = free_port().expect("port");
         let port_text = port.to_string();
         let running = self
-            .lifecycle
+            .platform
             .launch(process, &[("PORT", port_text.as_str())])
             .expect("launch");
         match wait_for_http(port, "/", Duration::from_secs(30)) {
@@ -113,7 +158,7 @@ impl TestApp {
 
     /// Runs a process to completion and returns its output.
     pub fn run_to_exit(&self, process: Option<&str>) -> String {
-        let mut running = self.lifecycle.launch(process, &[]).expect("launch");
+        let mut running = self.platform.launch(process, &[]).expect("launch");
         let code = running.wait_for_exit(Duration::from_secs(30));
         assert_eq!(code, Some(0), "process output:\n{}", running.output());
         running.output()

@@ -4,6 +4,7 @@
 //! launcher, and serves what builds need on a closed network (a Go toolchain mirror, a GOPROXY).
 
 pub mod cnb_lifecycle;
+pub mod go_binary;
 pub mod go_mirror;
 pub mod goproxy;
 pub mod oci;
@@ -20,6 +21,12 @@ pub use serve::{free_port, http_get, wait_for_http, StaticServer};
 pub use services::LocalServices;
 
 use std::path::{Path, PathBuf};
+
+/// The buildpack's repository: the workspace this harness is a member of.
+#[must_use]
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
+}
 
 /// Every file and directory below `dir`, sorted.
 #[must_use]

@@ -9,16 +9,12 @@
 //! ```
 
 use e2e_harness::go_mirror::{cache_dir, provision, TEST_GO_VERSIONS};
-use e2e_harness::{cnb_lifecycle, free_port, package_buildpack, wait_for_http, LocalServices, Platform};
+use e2e_harness::{cnb_lifecycle, workspace_root, free_port, package_buildpack, wait_for_http, LocalServices, Platform};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 const USAGE: &str = "usage:\n  cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]\n  cnb-local setup\n  cnb-local provision-go [VERSION]...\n  cnb-local goproxy <out dir>";
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
-}
 
 fn run(args: &[String]) -> Result<(), String> {
     let mut app = None;
@@ -68,6 +64,12 @@ fn run(args: &[String]) -> Result<(), String> {
         .build(&app, &env_refs)
         .map_err(|e| e.to_string())?;
     print!("{}", report.log);
+    let timings: Vec<String> = report
+        .phase_durations
+        .iter()
+        .map(|(phase, duration)| format!("{phase} {:.1}s", duration.as_secs_f64()))
+        .collect();
+    println!("[cnb-local] phases: {}", timings.join(", "));
     if !report.succeeded {
         return Err(String::from("the build failed"));
     }

@@ -18,7 +18,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The directory of an image in a lifecycle layout repository, as the lifecycle maps a
-/// reference (`localhost/gocnb/app` → `<repo>/localhost/gocnb/app/latest`).
+/// reference (`registry.test/gocnb/app` → `<repo>/registry.test/gocnb/app/latest`).
 #[must_use]
 pub fn image_dir(layout_repo: &Path, reference: &str) -> PathBuf {
     let (name, tag) = match reference.rsplit_once(':') {

@@ -16,8 +16,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The Platform API the harness speaks to the lifecycle.
 pub const PLATFORM_API: &str = "0.14";
-const APP_IMAGE: &str = "localhost/gocnb/app";
-const RUN_IMAGE: &str = "localhost/gocnb/run";
+/// References with a registry host that has a dot, so that the lifecycle does not read them as
+/// Docker Hub names: the layout path is `<registry>/<repository>/<tag>`.
+const APP_IMAGE: &str = "registry.test/gocnb/app";
+const RUN_IMAGE: &str = "registry.test/gocnb/run";
 /// A builder image's home for the cnb user.
 const CNB_HOME: &str = "/home/cnb";
 
@@ -49,6 +51,8 @@ pub struct BuildReport {
     pub cache_layers: Vec<String>,
     /// Files the build left in the cnb user's HOME, which a buildpack must not write to.
     pub home_entries: Vec<String>,
+    /// How long each phase that ran took, in order.
+    pub phase_durations: Vec<(String, std::time::Duration)>,
 }
 
 /// A process of the exported image (`io.buildpacks.build.metadata`).
@@ -248,8 +252,9 @@ impl Platform {
         phase: &str,
         args: &[&str],
         user: Option<(u32, u32)>,
-        log: &mut String,
+        report: &mut BuildReport,
     ) -> Result<i32, PlatformError> {
+        let started = std::time::Instant::now();
         let log_path = self.root.join(format!("{phase}.log"));
         let log_file = File::create(&log_path).map_err(io_error(log_path.display()))?;
         let mut command = sandbox
@@ -271,8 +276,13 @@ impl Platform {
             .stderr(log_file)
             .status()
             .map_err(io_error(format!("run {phase}")))?;
-        let _ = writeln!(log, "===> {}", phase.to_uppercase());
-        log.push_str(&std::fs::read_to_string(&log_path).unwrap_or_default());
+        report
+            .phase_durations
+            .push((phase.to_string(), started.elapsed()));
+        let _ = writeln!(report.log, "===> {}", phase.to_uppercase());
+        report
+            .log
+            .push_str(&std::fs::read_to_string(&log_path).unwrap_or_default());
         Ok(status.code().unwrap_or(-1))
     }
 
@@ -294,10 +304,10 @@ impl Platform {
             image_layers: Vec::new(),
             cache_layers: Vec::new(),
             home_entries: Vec::new(),
+            phase_durations: Vec::new(),
         };
         let privileged = ["-uid", "1000", "-gid", "1000"];
         let layout = ["-layout", "-layout-dir", "/layout-repo"];
-        let log = &mut report.log;
 
         let analyze: Vec<&str> = layout
             .iter()
@@ -305,24 +315,23 @@ impl Platform {
             .copied()
             .chain(["-run-image", RUN_IMAGE, APP_IMAGE])
             .collect();
-        if self.run_phase(&sandbox, "analyzer", &analyze, None, log)? != 0 {
+        if self.run_phase(&sandbox, "analyzer", &analyze, None, &mut report)? != 0 {
             return Ok(report);
         }
-        if self.run_phase(&sandbox, "detector", &[], Some(CNB_USER), log)? != 0 {
+        if self.run_phase(&sandbox, "detector", &[], Some(CNB_USER), &mut report)? != 0 {
             return Ok(report);
         }
         report.detect_passed = true;
-        let log = &mut report.log;
         let restore: Vec<&str> = layout
             .iter()
             .chain(&privileged)
             .copied()
             .chain(["-cache-dir", "/cache"])
             .collect();
-        if self.run_phase(&sandbox, "restorer", &restore, None, log)? != 0 {
+        if self.run_phase(&sandbox, "restorer", &restore, None, &mut report)? != 0 {
             return Ok(report);
         }
-        let build_code = self.run_phase(&sandbox, "builder", &[], Some(CNB_USER), log)?;
+        let build_code = self.run_phase(&sandbox, "builder", &[], Some(CNB_USER), &mut report)?;
         report.home_entries = crate::entries_under(&sandbox.host_path(CNB_HOME))
             .iter()
             .map(|p| {
@@ -335,14 +344,13 @@ impl Platform {
         if build_code != 0 {
             return Ok(report);
         }
-        let log = &mut report.log;
         let export: Vec<&str> = layout
             .iter()
             .chain(&privileged)
             .copied()
             .chain(["-cache-dir", "/cache", APP_IMAGE])
             .collect();
-        if self.run_phase(&sandbox, "exporter", &export, None, log)? != 0 {
+        if self.run_phase(&sandbox, "exporter", &export, None, &mut report)? != 0 {
             return Ok(report);
         }
         report.succeeded = true;
