@@ -139,26 +139,38 @@ impl TestApp {
         report
     }
 
-    /// Launches a web process with a fresh PORT and waits until it answers `/`.
-    pub fn get(&self, process: Option<&str>) -> (RunningProcess, String) {
+    /// Launches a web process with a fresh PORT and waits until it answers `/`; returns the
+    /// process, its port and the answer.
+    pub fn serve(&self, process: Option<&str>) -> (RunningProcess, u16, String) {
         let port = free_port().expect("port");
         let port_text = port.to_string();
         let running = self
             .platform
-            .launch(process, &[("PORT", port_text.as_str())])
+            .launch(process, &[], &[("PORT", port_text.as_str())])
             .expect("launch");
         match wait_for_http(port, "/", Duration::from_secs(30)) {
             Ok(response) => {
                 assert_eq!(response.status, 200, "{}", response.body);
-                (running, response.body)
+                (running, port, response.body)
             }
             Err(error) => panic!("the app did not answer: {error}\n{}", running.output()),
         }
     }
 
+    /// [`Self::serve`] without the port.
+    pub fn get(&self, process: Option<&str>) -> (RunningProcess, String) {
+        let (running, _, body) = self.serve(process);
+        (running, body)
+    }
+
     /// Runs a process to completion and returns its output.
     pub fn run_to_exit(&self, process: Option<&str>) -> String {
-        let mut running = self.platform.launch(process, &[]).expect("launch");
+        self.run_with_args(process, &[])
+    }
+
+    /// Runs a process with arguments appended to its own, to completion; returns its output.
+    pub fn run_with_args(&self, process: Option<&str>, args: &[&str]) -> String {
+        let mut running = self.platform.launch(process, args, &[]).expect("launch");
         let code = running.wait_for_exit(Duration::from_secs(30));
         assert_eq!(code, Some(0), "process output:\n{}", running.output());
         running.output()

@@ -82,7 +82,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let port = free_port().map_err(|e| e.to_string())?;
     let port_text = port.to_string();
     let mut running = platform
-        .launch(process.as_deref(), &[("PORT", port_text.as_str())])
+        .launch(process.as_deref(), &[], &[("PORT", port_text.as_str())])
         .map_err(|e| e.to_string())?;
     println!(
         "[cnb-local] launched process {}, PORT={port}",

@@ -390,6 +390,18 @@ impl Platform {
             .map(|layer| layer["data"].clone())
     }
 
+    /// The digest of a cached layer's contents as the build cache stores it: unchanged between
+    /// two builds exactly when the layer's files are.
+    #[must_use]
+    pub fn cached_layer_digest(&self, name: &str) -> Option<String> {
+        let metadata = self.cache_metadata()?;
+        metadata["buildpacks"]
+            .as_array()?
+            .iter()
+            .find_map(|buildpack| buildpack["layers"].get(name))
+            .and_then(|layer| layer["sha"].as_str().map(String::from))
+    }
+
     /// The processes of the last exported image.
     ///
     /// # Errors
@@ -442,13 +454,15 @@ impl Platform {
     /// Starts a process from the exported image as a container engine would: the image's
     /// layers unpacked into a fresh root, its entrypoint (the real launcher) run as the cnb
     /// user with the image's env and working dir. `process_type` `None` runs the image's
-    /// entrypoint; `Some(type)` runs `/cnb/process/<type>`.
+    /// entrypoint; `Some(type)` runs `/cnb/process/<type>`. `args` are given to the launcher,
+    /// which appends them to the process's own, as `docker run <image> <args>` does.
     ///
     /// # Errors
     /// When the image cannot be unpacked or the process cannot be started.
     pub fn launch(
         &self,
         process_type: Option<&str>,
+        args: &[&str],
         extra_env: &[(&str, &str)],
     ) -> Result<RunningProcess, PlatformError> {
         let image = self.image()?;
@@ -468,6 +482,7 @@ impl Platform {
             .map_err(io_error("sandbox"))?;
         let child = command
             .args(&entrypoint[1..])
+            .args(args)
             .env_clear()
             .envs(image.env())
             .envs(extra_env.iter().copied())

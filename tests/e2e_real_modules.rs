@@ -1,0 +1,113 @@
+//! End-to-end with real module graphs from the Go module proxy: a chi web service, a cobra CLI
+//! beside a worker, and a tool installed from a dependency (golang-migrate's `cmd/migrate`)
+//! named by `// +heroku install`. Each is built and launched through the real lifecycle, then
+//! rebuilt to prove that a rebuild downloads nothing.
+
+mod e2e_support;
+
+use e2e_harness::http_get;
+use e2e_support::{app, assert_contains, plain, TestApp};
+
+/// Real modules come from the Go module proxy; the toolchain still comes from the local mirror.
+const REAL_GOPROXY: (&str, &str) = ("GOPROXY", "https://proxy.golang.org");
+
+/// Rebuilds without changes and asserts that nothing was downloaded: no go command reported a
+/// download, and the cached module cache layer is byte for byte the one of the first build.
+fn assert_rebuild_downloads_nothing(app: &TestApp) {
+    let modules_before = app
+        .platform
+        .cached_layer_digest("go-modules")
+        .expect("a cached module cache");
+    let report = app.build_ok(&[REAL_GOPROXY]);
+    let log = plain(&report.log);
+    assert_contains(&log, "Reusing the module cache");
+    assert!(!log.contains("go: downloading"), "{log}");
+    assert_contains(&log, "Reusing cache layer 'gocnb/go:go-modules'");
+    assert_eq!(
+        app.platform.cached_layer_digest("go-modules"),
+        Some(modules_before),
+        "the module cache changed on a rebuild without changes:\n{log}"
+    );
+}
+
+#[test]
+fn a_chi_service_builds_from_the_module_proxy_and_serves() {
+    let app = app("chi-web");
+    let report = app.build_ok(&[REAL_GOPROXY]);
+    assert_contains(&report.log, "Resolved Go `1.26.6`");
+    let processes = app.platform.processes().expect("processes");
+    let types: Vec<(&str, bool)> = processes
+        .iter()
+        .map(|p| (p.process_type.as_str(), p.default))
+        .collect();
+    assert_eq!(types, vec![("chiweb", false), ("web", true)]);
+
+    let (web, port, body) = app.serve(None);
+    assert_eq!(body, "hello from chi, built with go1.26.6\n");
+    let routed = http_get(port, "/greet/gopher").expect("GET /greet/gopher");
+    assert_eq!((routed.status, routed.body.as_str()), (200, "hello, gopher\n"));
+    drop(web);
+
+    assert_rebuild_downloads_nothing(&app);
+}
+
+#[test]
+fn a_cobra_cli_and_a_worker_become_processes_that_run() {
+    let app = app("cobra-cli");
+    let report = app.build_ok(&[REAL_GOPROXY]);
+    assert_contains(
+        &report.log,
+        "None of the binaries is named `web`, so the image has no default process.",
+    );
+    let processes = app.platform.processes().expect("processes");
+    let types: Vec<(&str, bool)> = processes
+        .iter()
+        .map(|p| (p.process_type.as_str(), p.default))
+        .collect();
+    assert_eq!(types, vec![("gocnbctl", false), ("worker", false)]);
+
+    assert_eq!(
+        app.run_to_exit(Some("gocnbctl")),
+        "gocnbctl, built with go1.26.6\n"
+    );
+    assert_eq!(
+        app.run_with_args(Some("gocnbctl"), &["greet", "gopher"]),
+        "hello, gopher\n"
+    );
+    assert_eq!(
+        app.run_with_args(Some("worker"), &["--jobs", "3"]),
+        "worker: job 1 of 3 done\nworker: job 2 of 3 done\nworker: job 3 of 3 done\n"
+    );
+
+    assert_rebuild_downloads_nothing(&app);
+}
+
+#[test]
+fn a_heroku_install_comment_installs_migrate_from_a_dependency() {
+    let app = app("migrate-install");
+    let report = app.build_ok(&[REAL_GOPROXY]);
+    assert_contains(
+        &report.log,
+        "Building `./cmd/web github.com/golang-migrate/migrate/v4/cmd/migrate` (from `// +heroku install` in go.mod)",
+    );
+    let processes = app.platform.processes().expect("processes");
+    let types: Vec<(&str, bool)> = processes
+        .iter()
+        .map(|p| (p.process_type.as_str(), p.default))
+        .collect();
+    assert_eq!(types, vec![("migrate", false), ("web", true)]);
+
+    let (_web, body) = app.get(None);
+    assert_eq!(body, "hello from migrate-install, built with go1.26.6\n");
+    // The tool runs in the launched container and does its work there.
+    let created = app.run_with_args(
+        Some("migrate"),
+        &["create", "-ext", "sql", "-dir", "/tmp/migrations", "-seq", "add_users"],
+    );
+    assert_eq!(
+        created,
+        "/tmp/migrations/000001_add_users.up.sql\n/tmp/migrations/000001_add_users.down.sql\n"
+    );
+
+    assert_rebuild_downloads_nothing(&app);
+}
