@@ -45,7 +45,10 @@ fn a_chi_service_builds_from_the_module_proxy_and_serves() {
     let (web, port, body) = app.serve(None);
     assert_eq!(body, "hello from chi, built with go1.26.6\n");
     let routed = http_get(port, "/greet/gopher").expect("GET /greet/gopher");
-    assert_eq!((routed.status, routed.body.as_str()), (200, "hello, gopher\n"));
+    assert_eq!(
+        (routed.status, routed.body.as_str()),
+        (200, "hello, gopher\n")
+    );
     drop(web);
 
     assert_rebuild_downloads_nothing(&app);
@@ -102,7 +105,15 @@ fn a_heroku_install_comment_installs_migrate_from_a_dependency() {
     // The tool runs in the launched container and does its work there.
     let created = app.run_with_args(
         Some("migrate"),
-        &["create", "-ext", "sql", "-dir", "/tmp/migrations", "-seq", "add_users"],
+        &[
+            "create",
+            "-ext",
+            "sql",
+            "-dir",
+            "/tmp/migrations",
+            "-seq",
+            "add_users",
+        ],
     );
     assert_eq!(
         created,

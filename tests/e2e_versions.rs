@@ -2,8 +2,8 @@
 
 mod e2e_support;
 
-use e2e_support::{app, app_with, assert_contains, plain};
 use e2e_harness::go_mirror::ensure_go_archive;
+use e2e_support::{app, app_with, assert_contains, plain};
 
 #[test]
 fn each_version_source_wins_in_order() {

@@ -45,7 +45,12 @@ pub fn pinned_version(workspace_root: &Path) -> Result<String, String> {
                 .then(|| words.next().map(String::from))
                 .flatten()
         })
-        .ok_or_else(|| format!("{} does not require {LIFECYCLE_MODULE}", go_mod_path.display()))
+        .ok_or_else(|| {
+            format!(
+                "{} does not require {LIFECYCLE_MODULE}",
+                go_mod_path.display()
+            )
+        })
 }
 
 /// Builds the pinned lifecycle unless the cache already holds it; later calls take no time.
@@ -72,7 +77,10 @@ pub fn install(workspace_root: &Path) -> Result<InstalledLifecycle, String> {
         .join(format!(".{version}.{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).map_err(|e| format!("create {}: {e}", staging.display()))?;
-    let ldflags = format!("-s -w -X '{LIFECYCLE_MODULE}/cmd.Version={}'", version.trim_start_matches('v'));
+    let ldflags = format!(
+        "-s -w -X '{LIFECYCLE_MODULE}/cmd.Version={}'",
+        version.trim_start_matches('v')
+    );
     let output = Command::new("go")
         .args(["build", "-trimpath", "-ldflags", &ldflags, "-o"])
         .arg(&staging)

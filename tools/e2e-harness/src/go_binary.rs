@@ -61,7 +61,10 @@ mod tests {
 
     #[test]
     fn reads_the_inline_version_at_an_aligned_offset() {
-        assert_eq!(go_version_of(&blob("go1.26.6", 48)).as_deref(), Some("go1.26.6"));
+        assert_eq!(
+            go_version_of(&blob("go1.26.6", 48)).as_deref(),
+            Some("go1.26.6")
+        );
     }
 
     #[test]
@@ -72,8 +75,7 @@ mod tests {
 
     #[test]
     fn reads_the_harness_own_go_built_lifecycle() {
-        let lifecycle = crate::cnb_lifecycle::install(&crate::workspace_root())
-            .expect("lifecycle");
+        let lifecycle = crate::cnb_lifecycle::install(&crate::workspace_root()).expect("lifecycle");
         let version = go_version_of_file(&lifecycle.dir.join("lifecycle")).expect("a Go binary");
         assert!(version.starts_with("go1."), "{version}");
     }

@@ -57,10 +57,7 @@ fn sha256_file(path: &Path) -> Result<String, String> {
         }
         hasher.update(&buffer[..read]);
     }
-    Ok(hasher.finalize().iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    }))
+    Ok(crate::hex(&hasher.finalize()))
 }
 
 fn download_wheel(version: &str, wheels: &Path) -> Result<PathBuf, String> {

@@ -28,6 +28,16 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
 }
 
+/// Lower-case hex of `bytes` (digests in OCI layouts and inventories).
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
+}
+
 /// Every file and directory below `dir`, sorted.
 #[must_use]
 pub fn entries_under(dir: &Path) -> Vec<PathBuf> {

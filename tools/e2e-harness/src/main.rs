@@ -9,7 +9,10 @@
 //! ```
 
 use e2e_harness::go_mirror::{cache_dir, provision, TEST_GO_VERSIONS};
-use e2e_harness::{cnb_lifecycle, workspace_root, free_port, package_buildpack, wait_for_http, LocalServices, Platform};
+use e2e_harness::{
+    cnb_lifecycle, free_port, package_buildpack, wait_for_http, workspace_root, LocalServices,
+    Platform,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -53,16 +56,14 @@ fn run(args: &[String]) -> Result<(), String> {
     env.extend(platform_env);
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
 
-    let platform = Platform::new(&root.join("platform"), &buildpack, &lifecycle)
-        .map_err(|e| e.to_string())?;
+    let platform =
+        Platform::new(&root.join("platform"), &buildpack, &lifecycle).map_err(|e| e.to_string())?;
     println!(
         "[cnb-local] building {} with lifecycle {} (analyze, detect, restore, build, export)",
         app.display(),
         lifecycle.version
     );
-    let report = platform
-        .build(&app, &env_refs)
-        .map_err(|e| e.to_string())?;
+    let report = platform.build(&app, &env_refs).map_err(|e| e.to_string())?;
     print!("{}", report.log);
     let timings: Vec<String> = report
         .phase_durations
@@ -118,7 +119,11 @@ fn install_lifecycle() -> Result<e2e_harness::InstalledLifecycle, String> {
         cnb_lifecycle::pinned_version(&workspace_root())?
     );
     let lifecycle = cnb_lifecycle::install(&workspace_root())?;
-    println!("[cnb-local] lifecycle {} in {}", lifecycle.version, lifecycle.dir.display());
+    println!(
+        "[cnb-local] lifecycle {} in {}",
+        lifecycle.version,
+        lifecycle.dir.display()
+    );
     Ok(lifecycle)
 }
 

@@ -11,10 +11,7 @@ const CONFIG_MEDIA_TYPE: &str = "application/vnd.oci.image.config.v1+json";
 const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar";
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex(&Sha256::digest(bytes))
 }
 
 /// The directory of an image in a lifecycle layout repository, as the lifecycle maps a
@@ -74,7 +71,13 @@ fn run_image_layer() -> Result<Vec<u8>, String> {
         0o644,
         0,
     )?;
-    tar_entry(&mut builder, "etc/group", Some("root:x:0:\ncnb:x:1000:\n"), 0o644, 0)?;
+    tar_entry(
+        &mut builder,
+        "etc/group",
+        Some("root:x:0:\ncnb:x:1000:\n"),
+        0o644,
+        0,
+    )?;
     tar_entry(&mut builder, "home/", None, 0o755, 0)?;
     tar_entry(&mut builder, "home/cnb/", None, 0o755, 1000)?;
     tar_entry(&mut builder, "tmp/", None, 0o1777, 0)?;
@@ -322,8 +325,7 @@ mod tests {
         );
         assert_eq!(image.layers.len(), 1);
         image.unpack(&dir.path().join("root")).expect("unpack");
-        let passwd =
-            std::fs::read_to_string(dir.path().join("root/etc/passwd")).expect("passwd");
+        let passwd = std::fs::read_to_string(dir.path().join("root/etc/passwd")).expect("passwd");
         assert!(passwd.contains("cnb:x:1000:1000"), "{passwd}");
     }
 }

@@ -96,10 +96,7 @@ fn remove_dir(path: &Path) -> Result<(), PlatformError> {
     match std::fs::remove_dir_all(path) {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(error) => Err(PlatformError(format!(
-            "remove {}: {error}",
-            path.display()
-        ))),
+        Err(error) => Err(PlatformError(format!("remove {}: {error}", path.display()))),
     }
 }
 

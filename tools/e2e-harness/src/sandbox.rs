@@ -61,7 +61,10 @@ impl Sandbox {
         for dir in ["usr", "etc", "dev", "proc", "sys", "tmp"] {
             std::fs::create_dir_all(root.join(dir))?;
         }
-        std::fs::set_permissions(root.join("tmp"), std::os::unix::fs::PermissionsExt::from_mode(0o1777))?;
+        std::fs::set_permissions(
+            root.join("tmp"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+        )?;
         for (link, target) in [
             ("bin", "usr/bin"),
             ("sbin", "usr/sbin"),
