@@ -175,19 +175,65 @@ pub(crate) fn install_go_dist(
     Ok(goroot)
 }
 
-/// Unpacks a go.dev archive (everything under `go/`) into `destination`, refusing any entry
-/// that would land outside it.
+/// `path` with `.` and `..` resolved lexically, or `None` when it climbs above its start.
+fn normalize_within(path: &Path) -> Option<PathBuf> {
+    let mut normalized = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => normalized.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !normalized.pop() {
+                    return None;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(normalized)
+}
+
+/// Refuses to write `relative` when an existing part of its path below `destination` is a
+/// symbolic link: nothing is ever written through a link, wherever it points.
+fn refuse_writing_through_links(destination: &Path, relative: &Path) -> Result<(), String> {
+    let mut current = destination.to_path_buf();
+    let mut parts = relative.components().peekable();
+    while let Some(part) = parts.next() {
+        current.push(part);
+        let is_link = current
+            .symlink_metadata()
+            .is_ok_and(|metadata| metadata.file_type().is_symlink());
+        if is_link && parts.peek().is_some() {
+            return Err(format!(
+                "refusing entry go/{} that is written through the link go/{}",
+                relative.display(),
+                current
+                    .strip_prefix(destination)
+                    .unwrap_or(&current)
+                    .display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Unpacks a go.dev archive (everything under `go/`) into `destination`. Only directories,
+/// regular files and links are accepted; every entry and every link target must stay inside
+/// `destination`, links are made here (never resolved against the working directory), and
+/// nothing is written through a link.
 fn unpack_distribution(archive: &Path, destination: &Path) -> Result<(), String> {
     let file = File::open(archive).map_err(|e| e.to_string())?;
     let mut tar = tar::Archive::new(GzDecoder::new(file));
     tar.set_preserve_permissions(true);
     let mut unpacked_files = 0usize;
+    let mut symlinks = Vec::new();
     for entry in tar.entries().map_err(|e| e.to_string())? {
         let mut entry = entry.map_err(|e| e.to_string())?;
         let path = entry.path().map_err(|e| e.to_string())?.into_owned();
         let Ok(relative) = path.strip_prefix("go") else {
             return Err(format!("unexpected entry {} outside go/", path.display()));
         };
+        let relative = relative.to_path_buf();
         if relative.as_os_str().is_empty() {
             continue;
         }
@@ -200,31 +246,93 @@ fn unpack_distribution(archive: &Path, destination: &Path) -> Result<(), String>
                 path.display()
             ));
         }
-        let kind = entry.header().entry_type();
-        if kind.is_symlink() || kind.is_hard_link() {
-            let target = entry
-                .link_name()
-                .map_err(|e| e.to_string())?
-                .unwrap_or_default();
-            if !target
-                .components()
-                .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-            {
-                return Err(format!(
-                    "refusing link {} -> {} that leaves the archive",
-                    path.display(),
-                    target.display()
-                ));
-            }
-        }
-        let target = destination.join(relative);
+        refuse_writing_through_links(destination, &relative)?;
+        let target = destination.join(&relative);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
         }
-        entry
-            .unpack(&target)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let kind = entry.header().entry_type();
+        let link_name = || -> Result<PathBuf, String> {
+            Ok(entry
+                .link_name()
+                .map_err(|e| e.to_string())?
+                .unwrap_or_default()
+                .into_owned())
+        };
+        match kind {
+            tar::EntryType::Directory | tar::EntryType::Regular | tar::EntryType::Continuous => {
+                entry
+                    .unpack(&target)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            tar::EntryType::Symlink => {
+                let link = link_name()?;
+                // A relative target is resolved from the link's own directory.
+                let resolved = relative
+                    .parent()
+                    .map(|dir| dir.join(&link))
+                    .and_then(|joined| normalize_within(&joined));
+                if link.is_absolute() || resolved.is_none() {
+                    return Err(format!(
+                        "refusing link {} -> {} that leaves the archive",
+                        path.display(),
+                        link.display()
+                    ));
+                }
+                std::os::unix::fs::symlink(&link, &target)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                symlinks.push(relative);
+            }
+            tar::EntryType::Link => {
+                // A hard link names another entry of the archive, from the archive's root.
+                let link = link_name()?;
+                let source = link
+                    .strip_prefix("go")
+                    .ok()
+                    .and_then(normalize_within)
+                    .filter(|source| !source.as_os_str().is_empty());
+                let Some(source) = source else {
+                    return Err(format!(
+                        "refusing link {} -> {} that leaves the archive",
+                        path.display(),
+                        link.display()
+                    ));
+                };
+                refuse_writing_through_links(destination, &source)?;
+                let source_path = destination.join(&source);
+                if !source_path
+                    .symlink_metadata()
+                    .is_ok_and(|metadata| metadata.file_type().is_file())
+                {
+                    return Err(format!(
+                        "refusing hard link {} -> {}: the target is not a file unpacked before it",
+                        path.display(),
+                        link.display()
+                    ));
+                }
+                std::fs::hard_link(&source_path, &target)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            other => {
+                return Err(format!(
+                    "refusing entry {} of type {other:?}: a Go distribution holds only directories, files and links",
+                    path.display()
+                ));
+            }
+        }
         unpacked_files += 1;
+    }
+    // Each link was checked on its own; a chain of links must not lead out either.
+    let root = destination.canonicalize().map_err(|e| e.to_string())?;
+    for link in symlinks {
+        if let Ok(resolved) = destination.join(&link).canonicalize() {
+            if !resolved.starts_with(&root) {
+                return Err(format!(
+                    "refusing link go/{} that resolves outside the archive",
+                    link.display()
+                ));
+            }
+        }
     }
     if !destination.join("bin").join("go").is_file() {
         return Err(format!(
@@ -289,21 +397,36 @@ mod tests {
     }
 
     fn write_archive(path: &Path, entries: &[(&str, &[u8])]) {
+        let typed: Vec<(&str, tar::EntryType, &[u8])> = entries
+            .iter()
+            .map(|(name, contents)| (*name, tar::EntryType::Regular, *contents))
+            .collect();
+        write_typed_archive(path, &typed);
+    }
+
+    /// Entries of any type; for links, the contents are the link target.
+    fn write_typed_archive(path: &Path, entries: &[(&str, tar::EntryType, &[u8])]) {
         let file = File::create(path).expect("create archive");
         let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
             file,
             flate2::Compression::fast(),
         ));
-        for (name, contents) in entries {
+        for (name, kind, contents) in entries {
             let mut header = tar::Header::new_gnu();
-            header.set_size(contents.len() as u64);
             header.set_mode(0o755);
-            header.set_entry_type(tar::EntryType::Regular);
+            header.set_entry_type(*kind);
+            let contents: &[u8] = if kind.is_symlink() || kind.is_hard_link() {
+                header.as_old_mut().linkname[..contents.len()].copy_from_slice(contents);
+                &[]
+            } else {
+                contents
+            };
+            header.set_size(contents.len() as u64);
             // set_path refuses `..`, so write the raw name the way a hostile archive would.
             let name_bytes = name.as_bytes();
             header.as_old_mut().name[..name_bytes.len()].copy_from_slice(name_bytes);
             header.set_cksum();
-            builder.append(&header, *contents).expect("append");
+            builder.append(&header, contents).expect("append");
         }
         builder
             .into_inner()
@@ -334,6 +457,108 @@ mod tests {
         let error = unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
         assert!(error.contains("leaves the archive"), "{error}");
         assert!(!dir.path().join("escaped").exists());
+    }
+
+    #[test]
+    fn a_hard_link_to_a_file_outside_the_archive_is_refused_whatever_the_working_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let archive = dir.path().join("evil.tar.gz");
+        // `go.mod` names a file of the working directory (the app), not of the archive.
+        write_typed_archive(
+            &archive,
+            &[
+                ("go/bin/go", tar::EntryType::Regular, b"#!/bin/sh\n"),
+                ("go/hl", tar::EntryType::Link, b"go.mod"),
+            ],
+        );
+        let error = unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+        assert!(error.contains("refusing link go/hl -> go.mod"), "{error}");
+        assert!(!dir.path().join("goroot/hl").exists());
+    }
+
+    #[test]
+    fn hard_links_and_symlinks_inside_the_archive_are_made_inside_the_destination() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let archive = dir.path().join("go.tar.gz");
+        write_typed_archive(
+            &archive,
+            &[
+                ("go/bin/go", tar::EntryType::Regular, b"#!/bin/sh\n"),
+                ("go/bin/go-again", tar::EntryType::Link, b"go/bin/go"),
+                ("go/misc/go-link", tar::EntryType::Symlink, b"../bin/go"),
+            ],
+        );
+        let goroot = dir.path().join("goroot");
+        unpack_distribution(&archive, &goroot).expect("unpacks");
+        assert_eq!(
+            std::fs::read(goroot.join("bin/go-again")).expect("hard link"),
+            b"#!/bin/sh\n"
+        );
+        assert_eq!(
+            std::fs::read_link(goroot.join("misc/go-link")).expect("symlink"),
+            Path::new("../bin/go")
+        );
+    }
+
+    #[test]
+    fn links_that_point_out_are_refused() {
+        for (name, kind, target) in [
+            ("go/abs", tar::EntryType::Symlink, &b"/etc/passwd"[..]),
+            ("go/up", tar::EntryType::Symlink, &b"../../outside"[..]),
+            ("go/hard-up", tar::EntryType::Link, &b"go/../../outside"[..]),
+        ] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let archive = dir.path().join("evil.tar.gz");
+            write_typed_archive(&archive, &[(name, kind, target)]);
+            let error =
+                unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+            assert!(error.contains("that leaves the archive"), "{name}: {error}");
+        }
+    }
+
+    #[test]
+    fn nothing_is_written_through_a_link() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let archive = dir.path().join("evil.tar.gz");
+        std::fs::create_dir(dir.path().join("goroot")).expect("mkdir");
+        write_typed_archive(
+            &archive,
+            &[
+                ("go/sub/up", tar::EntryType::Symlink, b".."),
+                ("go/sub/up/planted", tar::EntryType::Regular, b"x"),
+            ],
+        );
+        let error = unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+        assert!(error.contains("written through the link go/sub/up"), "{error}");
+        assert!(!dir.path().join("goroot/planted").exists());
+    }
+
+    #[test]
+    fn a_chain_of_links_leading_out_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let archive = dir.path().join("evil.tar.gz");
+        write_typed_archive(
+            &archive,
+            &[
+                ("go/bin/go", tar::EntryType::Regular, b"#!/bin/sh\n"),
+                ("go/sub/d2", tar::EntryType::Symlink, b".."),
+                ("go/d1", tar::EntryType::Symlink, b"sub/d2/.."),
+            ],
+        );
+        let error = unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+        assert!(error.contains("go/d1 that resolves outside"), "{error}");
+    }
+
+    #[test]
+    fn special_entries_are_refused() {
+        for kind in [tar::EntryType::Fifo, tar::EntryType::Char, tar::EntryType::Block] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let archive = dir.path().join("evil.tar.gz");
+            write_typed_archive(&archive, &[("go/dev", kind, b"")]);
+            let error =
+                unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+            assert!(error.contains("refusing entry go/dev of type"), "{error}");
+        }
     }
 
     #[test]
