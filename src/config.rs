@@ -1,7 +1,9 @@
 //! The buildpack's configuration: platform environment variables.
 
+use crate::download::DownloadPolicy;
 use crate::go_version::{GoVersionRequirement, RequirementParseError};
 use libcnb::Env;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Config {
@@ -19,6 +21,8 @@ pub(crate) struct Config {
     pub(crate) inventory: Option<String>,
     /// A `GOTOOLCHAIN` the user set; reported, then overridden with `local`.
     pub(crate) user_gotoolchain: Option<String>,
+    /// `GO_DOWNLOAD_*`: time limits and attempts of the toolchain and inventory downloads.
+    pub(crate) download_policy: DownloadPolicy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +33,8 @@ pub(crate) enum ConfigError {
     NotABoolean { name: &'static str, value: String },
     #[error("GO_LINKER_SYMBOL is set but neither GO_LINKER_VALUE nor SOURCE_VERSION is")]
     LinkerValueMissing,
+    #[error("{name}={value} is not a whole number of at least 1")]
+    NotAPositiveNumber { name: &'static str, value: String },
 }
 
 fn non_empty(env: &Env, name: &str) -> Option<String> {
@@ -50,6 +56,32 @@ fn boolean(env: &Env, name: &'static str) -> Result<bool, ConfigError> {
             value: non_empty(env, name).unwrap_or_default(),
         }),
     }
+}
+
+fn positive_number(env: &Env, name: &'static str) -> Result<Option<u32>, ConfigError> {
+    non_empty(env, name)
+        .map(|value| {
+            value
+                .parse::<u32>()
+                .ok()
+                .filter(|number| *number >= 1)
+                .ok_or(ConfigError::NotAPositiveNumber { name, value })
+        })
+        .transpose()
+}
+
+fn download_policy(env: &Env) -> Result<DownloadPolicy, ConfigError> {
+    let defaults = DownloadPolicy::default();
+    let seconds = |name, default: Duration| -> Result<Duration, ConfigError> {
+        Ok(positive_number(env, name)?.map_or(default, |s| Duration::from_secs(s.into())))
+    };
+    Ok(DownloadPolicy {
+        connect_timeout: seconds("GO_DOWNLOAD_CONNECT_TIMEOUT", defaults.connect_timeout)?,
+        stall_timeout: seconds("GO_DOWNLOAD_STALL_TIMEOUT", defaults.stall_timeout)?,
+        deadline: seconds("GO_DOWNLOAD_DEADLINE", defaults.deadline)?,
+        attempts: positive_number(env, "GO_DOWNLOAD_ATTEMPTS")?.unwrap_or(defaults.attempts),
+        first_retry_delay: defaults.first_retry_delay,
+    })
 }
 
 impl Config {
@@ -76,6 +108,7 @@ impl Config {
             dist_mirror: non_empty(env, "GO_DIST_MIRROR"),
             inventory: non_empty(env, "GO_INVENTORY"),
             user_gotoolchain: non_empty(env, "GOTOOLCHAIN").filter(|value| value != "local"),
+            download_policy: download_policy(env)?,
         })
     }
 }
@@ -151,5 +184,38 @@ mod tests {
             Config::from_env(&env(&[("GO_LINKER_SYMBOL", "main.version")])),
             Err(ConfigError::LinkerValueMissing)
         ));
+        for bad in ["0", "-5", "1.5", "soon"] {
+            assert!(
+                matches!(
+                    Config::from_env(&env(&[("GO_DOWNLOAD_STALL_TIMEOUT", bad)])),
+                    Err(ConfigError::NotAPositiveNumber {
+                        name: "GO_DOWNLOAD_STALL_TIMEOUT",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn download_limits_can_be_raised_for_slow_networks() {
+        let config = Config::from_env(&env(&[
+            ("GO_DOWNLOAD_CONNECT_TIMEOUT", "60"),
+            ("GO_DOWNLOAD_STALL_TIMEOUT", "120"),
+            ("GO_DOWNLOAD_DEADLINE", "3600"),
+            ("GO_DOWNLOAD_ATTEMPTS", "8"),
+        ]))
+        .expect("valid config");
+        assert_eq!(
+            config.download_policy,
+            DownloadPolicy {
+                connect_timeout: Duration::from_secs(60),
+                stall_timeout: Duration::from_secs(120),
+                deadline: Duration::from_secs(3600),
+                attempts: 8,
+                first_retry_delay: Duration::from_secs(1),
+            }
+        );
     }
 }

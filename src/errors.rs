@@ -98,6 +98,13 @@ fn config_message(error: &ConfigError) -> String {
             "GO_LINKER_SYMBOL names the variable to set with `-ldflags -X`, but neither GO_LINKER_VALUE nor SOURCE_VERSION is set.\n\n\
              Set GO_LINKER_VALUE to the value to embed, or unset GO_LINKER_SYMBOL.",
         ),
+        ConfigError::NotAPositiveNumber { name, value } => message(
+            &format!("{name} must be a whole number"),
+            &format!(
+                "{name} is set to `{value}`.\n\n\
+                 Set it to a whole number of at least 1 (seconds, or attempts for GO_DOWNLOAD_ATTEMPTS), or unset it for the default."
+            ),
+        ),
     }
 }
 
@@ -174,7 +181,8 @@ fn go_dist_message(error: &GoDistError) -> String {
             "Could not download Go",
             &format!(
                 "{error}\n\n\
-                 Nothing of it was installed. Check the network, or GO_DIST_MIRROR if it is set, and retry."
+                 Nothing of it was installed. Check the network, or GO_DIST_MIRROR if it is set, and retry. \
+                 On a slow or unreliable network, raise GO_DOWNLOAD_STALL_TIMEOUT, GO_DOWNLOAD_DEADLINE or GO_DOWNLOAD_ATTEMPTS."
             ),
         ),
         GoDistError::Unpack { url, reason } => message(
@@ -323,6 +331,12 @@ mod tests {
         insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
             ConfigError::LinkerValueMissing
         )));
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
+            ConfigError::NotAPositiveNumber {
+                name: "GO_DOWNLOAD_STALL_TIMEOUT",
+                value: String::from("0.5"),
+            }
+        )));
     }
 
     #[test]
@@ -338,6 +352,20 @@ mod tests {
                 url: String::from("https://go.dev/dl/go1.26.6.linux-amd64.tar.gz"),
                 reason: String::from("the archive has no go/bin/go (3 entries unpacked)"),
             }
+        )));
+    }
+
+    #[test]
+    fn truncated_download_after_retries() {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoDist(
+            GoDistError::Download(DownloadError::AttemptsExhausted {
+                attempts: 4,
+                last: Box::new(DownloadError::Truncated {
+                    url: String::from("https://go.dev/dl/go1.26.6.linux-amd64.tar.gz"),
+                    received: 1024,
+                    expected: 65_536,
+                }),
+            })
         )));
     }
 

@@ -70,6 +70,7 @@ pub(crate) fn parse_inventory(
 /// Loads the inventory named by `GO_INVENTORY`, or the built-in one.
 pub(crate) fn load_inventory(
     configured: Option<&str>,
+    download_policy: &crate::download::DownloadPolicy,
 ) -> Result<(GoInventory, InventoryLocation), InventoryError> {
     let Some(configured) = configured else {
         let location = InventoryLocation::BuiltIn;
@@ -77,10 +78,15 @@ pub(crate) fn load_inventory(
     };
     let location = InventoryLocation::Configured(crate::download::redact_url(configured));
     let contents = if configured.starts_with("http://") || configured.starts_with("https://") {
-        crate::download::fetch_text(configured).map_err(|error| InventoryError::Unreadable {
-            location: location.clone(),
-            reason: error.to_string(),
-        })?
+        let mut report_retry = |notice: &crate::download::RetryNotice<'_>| {
+            bullet_stream::global::print::sub_bullet(format!("Reading GO_INVENTORY: {notice}"));
+        };
+        crate::download::fetch_text(configured, download_policy, &mut report_retry).map_err(
+            |error| InventoryError::Unreadable {
+                location: location.clone(),
+                reason: error.to_string(),
+            },
+        )?
     } else {
         let path = configured.strip_prefix("file://").unwrap_or(configured);
         std::fs::read_to_string(path).map_err(|error| InventoryError::Unreadable {

@@ -89,7 +89,7 @@ impl Buildpack for GoBuildpack {
         let arch = inventory::parse_target_arch(&context.target.arch)
             .map_err(GoBuildpackError::Resolve)?;
         let (inventory, inventory_location) =
-            inventory::load_inventory(config.inventory.as_deref())
+            inventory::load_inventory(config.inventory.as_deref(), &config.download_policy)
                 .map_err(GoBuildpackError::Inventory)?;
         let request = inventory::version_request(&go_mod, config.go_version.as_ref());
         let artifact = inventory::resolve_release(&inventory, &inventory_location, &request, arch)
@@ -102,6 +102,7 @@ impl Buildpack for GoBuildpack {
             &mut go_env,
             artifact,
             config.dist_mirror.as_deref(),
+            &config.download_policy,
             config.install_tools_in_image,
         )?;
         if !vendored {

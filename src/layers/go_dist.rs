@@ -1,6 +1,6 @@
 //! The `go-dist` layer: the Go distribution (GOROOT).
 
-use crate::download::{download_verified, hex, redact_url, DownloadError};
+use crate::download::{download_verified, hex, redact_url, DownloadError, DownloadPolicy};
 use crate::inventory::GoArtifact;
 use crate::{GoBuildpack, GoBuildpackError};
 use bullet_stream::global::print;
@@ -91,6 +91,7 @@ pub(crate) fn install_go_dist(
     env: &mut Env,
     artifact: &GoArtifact,
     mirror: Option<&str>,
+    download_policy: &DownloadPolicy,
     keep_in_image: bool,
 ) -> libcnb::Result<PathBuf, GoBuildpackError> {
     let wanted = GoDistMetadata::for_artifact(artifact);
@@ -131,15 +132,34 @@ pub(crate) fn install_go_dist(
                 EmptyLayerCause::NewlyCreated => {}
             }
             let url = download_url(&artifact.url, mirror);
-            let timer = print::sub_start_timer(format!(
+            let label = format!(
                 "Downloading Go {} from {}",
                 wanted.version,
                 style::url(redact_url(&url))
-            ));
+            );
+            // One line an attempt: a failed one ends with why and when it is retried.
+            let mut timer = Some(print::sub_start_timer(&label));
             let archive = layer.path().join(".download.tar.gz");
-            download_verified(&url, &archive, &artifact.checksum.value)
-                .map_err(GoDistError::Download)?;
-            timer.done();
+            let downloaded = download_verified(
+                &url,
+                &archive,
+                &artifact.checksum.value,
+                download_policy,
+                &mut |notice| {
+                    if let Some(timer) = timer.take() {
+                        timer.cancel(notice.to_string());
+                    }
+                    timer = Some(print::sub_start_timer(&label));
+                },
+            );
+            match (downloaded, timer) {
+                (Ok(()), Some(timer)) => timer.done(),
+                (Err(error), Some(timer)) => {
+                    timer.cancel("failed");
+                    Err(GoDistError::Download(error))?;
+                }
+                (result, None) => result.map_err(GoDistError::Download)?,
+            }
             print::sub_bullet(format!("Verified {}", style::value(&wanted.checksum)));
             let timer = print::sub_start_timer("Unpacking");
             unpack_distribution(&archive, &layer.path()).map_err(|reason| GoDistError::Unpack {
@@ -217,6 +237,54 @@ fn refuse_writing_through_links(destination: &Path, relative: &Path) -> Result<(
     Ok(())
 }
 
+/// Makes the symlink `go/<relative>` → `link`, refusing a target that is absolute or leaves
+/// the archive (a relative target is resolved from the link's own directory).
+fn make_symlink(relative: &Path, link: &Path, target: &Path) -> Result<(), String> {
+    let resolved = relative
+        .parent()
+        .map(|dir| dir.join(link))
+        .and_then(|joined| normalize_within(&joined));
+    if link.is_absolute() || resolved.is_none() {
+        return Err(format!(
+            "refusing link go/{} -> {} that leaves the archive",
+            relative.display(),
+            link.display()
+        ));
+    }
+    std::os::unix::fs::symlink(link, target).map_err(|e| format!("go/{}: {e}", relative.display()))
+}
+
+/// Makes a hard link to `link`, another entry of the archive named from the archive's root,
+/// which must be a file unpacked before it inside `destination`.
+fn make_hard_link(destination: &Path, link: &Path, target: &Path) -> Result<(), String> {
+    let shown = target.strip_prefix(destination).unwrap_or(target);
+    let source = link
+        .strip_prefix("go")
+        .ok()
+        .and_then(normalize_within)
+        .filter(|source| !source.as_os_str().is_empty());
+    let Some(source) = source else {
+        return Err(format!(
+            "refusing link go/{} -> {} that leaves the archive",
+            shown.display(),
+            link.display()
+        ));
+    };
+    refuse_writing_through_links(destination, &source)?;
+    let source_path = destination.join(&source);
+    if !source_path
+        .symlink_metadata()
+        .is_ok_and(|metadata| metadata.file_type().is_file())
+    {
+        return Err(format!(
+            "refusing hard link go/{} -> {}: the target is not a file unpacked before it",
+            shown.display(),
+            link.display()
+        ));
+    }
+    std::fs::hard_link(&source_path, target).map_err(|e| format!("go/{}: {e}", shown.display()))
+}
+
 /// Unpacks a go.dev archive (everything under `go/`) into `destination`. Only directories,
 /// regular files and links are accepted; every entry and every link target must stay inside
 /// `destination`, links are made here (never resolved against the working directory), and
@@ -266,53 +334,10 @@ fn unpack_distribution(archive: &Path, destination: &Path) -> Result<(), String>
                     .map_err(|e| format!("{}: {e}", path.display()))?;
             }
             tar::EntryType::Symlink => {
-                let link = link_name()?;
-                // A relative target is resolved from the link's own directory.
-                let resolved = relative
-                    .parent()
-                    .map(|dir| dir.join(&link))
-                    .and_then(|joined| normalize_within(&joined));
-                if link.is_absolute() || resolved.is_none() {
-                    return Err(format!(
-                        "refusing link {} -> {} that leaves the archive",
-                        path.display(),
-                        link.display()
-                    ));
-                }
-                std::os::unix::fs::symlink(&link, &target)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                make_symlink(&relative, &link_name()?, &target)?;
                 symlinks.push(relative);
             }
-            tar::EntryType::Link => {
-                // A hard link names another entry of the archive, from the archive's root.
-                let link = link_name()?;
-                let source = link
-                    .strip_prefix("go")
-                    .ok()
-                    .and_then(normalize_within)
-                    .filter(|source| !source.as_os_str().is_empty());
-                let Some(source) = source else {
-                    return Err(format!(
-                        "refusing link {} -> {} that leaves the archive",
-                        path.display(),
-                        link.display()
-                    ));
-                };
-                refuse_writing_through_links(destination, &source)?;
-                let source_path = destination.join(&source);
-                if !source_path
-                    .symlink_metadata()
-                    .is_ok_and(|metadata| metadata.file_type().is_file())
-                {
-                    return Err(format!(
-                        "refusing hard link {} -> {}: the target is not a file unpacked before it",
-                        path.display(),
-                        link.display()
-                    ));
-                }
-                std::fs::hard_link(&source_path, &target)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-            }
+            tar::EntryType::Link => make_hard_link(destination, &link_name()?, &target)?,
             other => {
                 return Err(format!(
                     "refusing entry {} of type {other:?}: a Go distribution holds only directories, files and links",
@@ -529,7 +554,10 @@ mod tests {
             ],
         );
         let error = unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
-        assert!(error.contains("written through the link go/sub/up"), "{error}");
+        assert!(
+            error.contains("written through the link go/sub/up"),
+            "{error}"
+        );
         assert!(!dir.path().join("goroot/planted").exists());
     }
 
@@ -551,7 +579,11 @@ mod tests {
 
     #[test]
     fn special_entries_are_refused() {
-        for kind in [tar::EntryType::Fifo, tar::EntryType::Char, tar::EntryType::Block] {
+        for kind in [
+            tar::EntryType::Fifo,
+            tar::EntryType::Char,
+            tar::EntryType::Block,
+        ] {
             let dir = tempfile::tempdir().expect("tempdir");
             let archive = dir.path().join("evil.tar.gz");
             write_typed_archive(&archive, &[("go/dev", kind, b"")]);
