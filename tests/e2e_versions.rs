@@ -3,6 +3,7 @@
 mod e2e_support;
 
 use e2e_harness::go_mirror::ensure_go_archive;
+use e2e_harness::Fault;
 use e2e_support::{app, app_with, assert_contains, plain};
 
 #[test]
@@ -133,6 +134,48 @@ fn a_mirror_serves_the_archive_of_a_go_dev_inventory_given_by_path() {
         .downloads()
         .iter()
         .any(|d| d.starts_with("/mirror/go1.25.5.linux-")));
+    assert_eq!(app.run_to_exit(None), "compiled with go1.25.5\n");
+}
+
+#[test]
+fn a_flaky_mirror_is_retried_one_line_an_attempt_and_the_build_heals() {
+    let app = app("version-order");
+    app.write("go.mod", "module example.test/versionorder\n\ngo 1.25.0\n");
+    let archive = "/mirror/go1.25.5.linux-";
+    app.services
+        .server
+        .fail_next(archive, Fault::Status(503), 1);
+    app.services.server.fail_next(archive, Fault::CutShort, 1);
+    let report = app.build_ok(&[]);
+    let log = plain(&report.log);
+    let attempts: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("Downloading Go 1.25.5"))
+        .collect();
+    assert_eq!(attempts.len(), 3, "{log}");
+    assert!(
+        attempts[0].ends_with("failed: the server answered HTTP 503; retrying in 1s)"),
+        "{log}"
+    );
+    assert!(
+        attempts[0].contains("(attempt 1 of 4 failed: request to "),
+        "{log}"
+    );
+    assert!(
+        attempts[1].contains("(attempt 2 of 4 failed: the download from "),
+        "{log}"
+    );
+    assert!(attempts[1].contains("was cut short: received "), "{log}");
+    assert!(attempts[1].ends_with("; retrying in 2s)"), "{log}");
+    assert!(!attempts[2].contains("failed"), "{log}");
+    assert_contains(&log, "Verified `sha256:");
+    let archive_requests = app
+        .services
+        .downloads()
+        .iter()
+        .filter(|path| path.starts_with(archive))
+        .count();
+    assert_eq!(archive_requests, 3);
     assert_eq!(app.run_to_exit(None), "compiled with go1.25.5\n");
 }
 

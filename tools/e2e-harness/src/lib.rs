@@ -17,7 +17,7 @@ pub mod services;
 pub use cnb_lifecycle::InstalledLifecycle;
 pub use package::{package_buildpack, PackagedBuildpack};
 pub use platform::{BuildReport, Platform, PlatformError, Process, RunningProcess};
-pub use serve::{free_port, http_get, wait_for_http, StaticServer};
+pub use serve::{free_port, http_get, wait_for_http, Fault, StaticServer};
 pub use services::LocalServices;
 
 use std::path::{Path, PathBuf};

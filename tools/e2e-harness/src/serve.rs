@@ -10,6 +10,23 @@ use std::time::{Duration, Instant};
 pub struct StaticServer {
     port: u16,
     requests: Arc<Mutex<Vec<String>>>,
+    faults: Arc<Mutex<Vec<ScheduledFault>>>,
+}
+
+/// A way for the server to fail a request, as unreliable networks and servers do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this HTTP status and no body.
+    Status(u16),
+    /// Announce the whole file but send only its first half, then close the connection.
+    CutShort,
+}
+
+#[derive(Debug, Clone)]
+struct ScheduledFault {
+    path_prefix: String,
+    fault: Fault,
+    remaining: usize,
 }
 
 impl StaticServer {
@@ -21,18 +38,37 @@ impl StaticServer {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let faults = Arc::new(Mutex::new(Vec::new()));
         let root = root.to_path_buf();
         let log = Arc::clone(&requests);
+        let scheduled = Arc::clone(&faults);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let root = root.clone();
                 let log = Arc::clone(&log);
+                let scheduled = Arc::clone(&scheduled);
                 std::thread::spawn(move || {
-                    let _ = serve_one(stream, &root, &log);
+                    let _ = serve_one(stream, &root, &log, &scheduled);
                 });
             }
         });
-        Ok(StaticServer { port, requests })
+        Ok(StaticServer {
+            port,
+            requests,
+            faults,
+        })
+    }
+
+    /// Fails the next `times` requests whose path starts with `path_prefix` with `fault`;
+    /// faults scheduled earlier are served first.
+    pub fn fail_next(&self, path_prefix: &str, fault: Fault, times: usize) {
+        if let Ok(mut faults) = self.faults.lock() {
+            faults.push(ScheduledFault {
+                path_prefix: path_prefix.to_string(),
+                fault,
+                remaining: times,
+            });
+        }
     }
 
     #[must_use]
@@ -53,7 +89,21 @@ impl StaticServer {
     }
 }
 
-fn serve_one(mut stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>) -> std::io::Result<()> {
+fn take_fault(faults: &Mutex<Vec<ScheduledFault>>, path: &str) -> Option<Fault> {
+    let mut faults = faults.lock().ok()?;
+    let scheduled = faults
+        .iter_mut()
+        .find(|f| f.remaining > 0 && path.starts_with(&f.path_prefix))?;
+    scheduled.remaining -= 1;
+    Some(scheduled.fault)
+}
+
+fn serve_one(
+    mut stream: TcpStream,
+    root: &Path,
+    log: &Mutex<Vec<String>>,
+    faults: &Mutex<Vec<ScheduledFault>>,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
@@ -82,8 +132,25 @@ fn serve_one(mut stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>) -> st
         .all(|c| matches!(c, Component::Normal(_)))
         .then(|| root.join(&relative))
         .filter(|p| p.is_file());
-    match file {
-        Some(file) => {
+    match (file, take_fault(faults, &path)) {
+        (_, Some(Fault::Status(code))) => {
+            write!(
+                stream,
+                "HTTP/1.1 {code} Injected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )?;
+        }
+        (Some(file), Some(Fault::CutShort)) => {
+            let length = std::fs::metadata(&file)?.len();
+            write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+            )?;
+            std::io::copy(
+                &mut std::fs::File::open(file)?.take(length / 2),
+                &mut stream,
+            )?;
+        }
+        (Some(file), None) => {
             let length = std::fs::metadata(&file)?.len();
             write!(
                 stream,
@@ -93,7 +160,7 @@ fn serve_one(mut stream: TcpStream, root: &Path, log: &Mutex<Vec<String>>) -> st
                 std::io::copy(&mut std::fs::File::open(file)?, &mut stream)?;
             }
         }
-        None => {
+        (None, _) => {
             stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nConnection: close\r\n\r\nnot found\n")?;
         }
     }
