@@ -33,6 +33,8 @@ pub(crate) enum ConfigError {
     NotABoolean { name: &'static str, value: String },
     #[error("GO_LINKER_SYMBOL is set but neither GO_LINKER_VALUE nor SOURCE_VERSION is")]
     LinkerValueMissing,
+    #[error(transparent)]
+    UnquotableLinkerValue(crate::go_packages::UnquotableLinkerValue),
     #[error("{name}={value} is not a whole number of at least 1")]
     NotAPositiveNumber { name: &'static str, value: String },
 }
@@ -98,6 +100,10 @@ impl Config {
             )),
             None => None,
         };
+        if let Some((symbol, value)) = &linker_symbol {
+            crate::go_packages::linker_flag(symbol, value)
+                .map_err(ConfigError::UnquotableLinkerValue)?;
+        }
         Ok(Config {
             go_version,
             install_package_spec: non_empty(env, "GO_INSTALL_PACKAGE_SPEC")

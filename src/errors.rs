@@ -6,6 +6,7 @@ use crate::go_mod::GoModError;
 use crate::go_packages::{GoCommandError, PackageSource};
 use crate::inventory::{InventoryError, ResolveError, VersionSource};
 use crate::layers::go_dist::GoDistError;
+use crate::truncate::for_display;
 use crate::GoBuildpackError;
 use bullet_stream::global::print;
 
@@ -44,9 +45,11 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
         GoBuildpackError::GoMod(GoModError::Malformed { path, line, content, problem }) => message(
             "go.mod is malformed",
             &format!(
-                "{}:{line}: {problem}\n\n    {content}\n\n\
+                "{}:{line}: {}\n\n    {}\n\n\
                  Fix that line (`go mod edit -fmt` reformats the file) and build again.",
-                path.display()
+                path.display(),
+                crate::truncate::quoted_for_display(problem),
+                for_display(content)
             ),
         ),
         GoBuildpackError::GoMod(GoModError::NoModuleLine { path }) => message(
@@ -62,6 +65,22 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
         GoBuildpackError::Resolve(error) => resolve_message(error),
         GoBuildpackError::GoDist(error) => go_dist_message(error),
         GoBuildpackError::GoCommand(error) => go_command_message(error),
+        GoBuildpackError::PackagePattern(error) => {
+            let fix = match error.package_source {
+                PackageSource::InstallPackageSpecEnv => "Set GO_INSTALL_PACKAGE_SPEC to package paths only (such as `./cmd/web ./cmd/worker`).",
+                _ => "Change `// +heroku install` in go.mod to list package paths only (such as `./cmd/web ./cmd/worker`).",
+            };
+            message(
+                "A package pattern looks like a go flag",
+                &format!(
+                    "The package pattern `{}` (from {}) starts with `-`, so the go command would read it as a flag, not as packages to build. \
+                     Flags are never taken from package lists: they could run programs during the build.\n\n{fix} \
+                     Build flags go in GOFLAGS; linker values in GO_LINKER_SYMBOL and GO_LINKER_VALUE.",
+                    for_display(&error.pattern),
+                    error.package_source
+                ),
+            )
+        }
         GoBuildpackError::CreateGobin(source) => message(
             "Could not create the directory for the binaries",
             &format!("Creating the target layer's bin directory failed: {source}\n\nRetry the build."),
@@ -85,24 +104,39 @@ fn config_message(error: &ConfigError) -> String {
         ConfigError::GoVersion(parse_error) => message(
             "GOVERSION is not a Go version",
             &format!(
-                "{parse_error}.\n\n\
-                 Set GOVERSION to a release line (`go1.26`), an exact release (`1.26.3`) or a requirement (`>=1.25, <1.27`), or unset it to use go.mod."
+                "{}.\n\n\
+                 Set GOVERSION to a release line (`go1.26`), an exact release (`1.26.3`) or a requirement (`>=1.25, <1.27`), or unset it to use go.mod.",
+                for_display(&parse_error.to_string())
             ),
         ),
         ConfigError::NotABoolean { name, value } => message(
             &format!("{name} must be true or false"),
-            &format!("{name} is set to `{value}`.\n\nSet it to `true` or `false`, or unset it."),
+            &format!(
+                "{name} is set to `{}`.\n\nSet it to `true` or `false`, or unset it.",
+                for_display(value)
+            ),
         ),
         ConfigError::LinkerValueMissing => message(
             "GO_LINKER_SYMBOL has no value",
             "GO_LINKER_SYMBOL names the variable to set with `-ldflags -X`, but neither GO_LINKER_VALUE nor SOURCE_VERSION is set.\n\n\
              Set GO_LINKER_VALUE to the value to embed, or unset GO_LINKER_SYMBOL.",
         ),
+        ConfigError::UnquotableLinkerValue(error) => message(
+            "GO_LINKER_VALUE cannot be passed to the linker",
+            &format!(
+                "The go command reads -ldflags as fields split at whitespace, where a field may be enclosed in '…' or \"…\" without escapes. \
+                 The value of {} holds whitespace and both kinds of quote, so no quoting makes it one field.\n\n    {}\n\n\
+                 Change GO_LINKER_VALUE to leave out the whitespace or one kind of quote.",
+                for_display(&error.symbol),
+                for_display(&error.value)
+            ),
+        ),
         ConfigError::NotAPositiveNumber { name, value } => message(
             &format!("{name} must be a whole number"),
             &format!(
-                "{name} is set to `{value}`.\n\n\
-                 Set it to a whole number of at least 1 (seconds, or attempts for GO_DOWNLOAD_ATTEMPTS), or unset it for the default."
+                "{name} is set to `{}`.\n\n\
+                 Set it to a whole number of at least 1 (seconds, or attempts for GO_DOWNLOAD_ATTEMPTS), or unset it for the default.",
+                for_display(value)
             ),
         ),
     }
@@ -159,7 +193,7 @@ fn resolve_message(error: &ResolveError) -> String {
                 "No matching Go release",
                 &format!(
                     "Requested: {} (from {}), which means {}.\n{listed}\n\n{fix}",
-                    request.written, request.source, request.requirement
+                    for_display(&request.written), request.source, for_display(&request.requirement.to_string())
                 ),
             )
         }
@@ -367,6 +401,34 @@ mod tests {
                 }),
             })
         )));
+    }
+
+    #[test]
+    fn flag_like_package_pattern() {
+        let error = crate::go_packages::package_patterns(
+            &[],
+            &[String::from("-toolexec=./hook.sh"), String::from("./...")],
+        )
+        .expect_err("refused");
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::PackagePattern(error)));
+    }
+
+    #[test]
+    fn unquotable_linker_value() {
+        let error =
+            crate::go_packages::linker_flag("main.version", "a \"b\" c'd").expect_err("refused");
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
+            ConfigError::UnquotableLinkerValue(error)
+        )));
+    }
+
+    #[test]
+    fn a_huge_go_line_is_echoed_cut_short() {
+        let contents = format!("module myapp\n\ngo 1.2{}\n", "6".repeat(5_000_000));
+        let error = parse_go_mod(&contents, Path::new("go.mod")).expect_err("malformed");
+        let shown = buildpack_error(GoBuildpackError::GoMod(error));
+        assert!(shown.len() < 2_000, "{} bytes", shown.len());
+        insta::assert_snapshot!(shown);
     }
 
     #[test]

@@ -25,17 +25,66 @@ impl std::fmt::Display for PackageSource {
     }
 }
 
+/// A package pattern that the go command would read as a flag (`-toolexec=./hook.sh` would run
+/// a program of the repository during the build).
+#[derive(Debug, thiserror::Error)]
+#[error("the package pattern `{pattern}` (from {package_source}) starts with `-`")]
+pub(crate) struct FlagLikePattern {
+    pub(crate) pattern: String,
+    pub(crate) package_source: PackageSource,
+}
+
+/// The packages to build: `GO_INSTALL_PACKAGE_SPEC`, else `// +heroku install`, else `./...`.
+/// Patterns are only ever packages: anything starting with `-` is refused (and patterns are
+/// passed after `--` as well).
 pub(crate) fn package_patterns(
     spec_env: &[String],
     heroku_install: &[String],
-) -> (Vec<String>, PackageSource) {
-    if !spec_env.is_empty() {
+) -> Result<(Vec<String>, PackageSource), FlagLikePattern> {
+    let (patterns, source) = if !spec_env.is_empty() {
         (spec_env.to_vec(), PackageSource::InstallPackageSpecEnv)
     } else if !heroku_install.is_empty() {
         (heroku_install.to_vec(), PackageSource::HerokuInstallComment)
     } else {
         (vec![String::from("./...")], PackageSource::AllPackages)
+    };
+    match patterns.iter().find(|pattern| pattern.starts_with('-')) {
+        Some(pattern) => Err(FlagLikePattern {
+            pattern: pattern.clone(),
+            package_source: source,
+        }),
+        None => Ok((patterns, source)),
     }
+}
+
+/// A `GO_LINKER_VALUE` that the go command's `-ldflags` parser cannot carry as one argument.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{symbol}={value}` holds whitespace together with both `'` and `\"`")]
+pub(crate) struct UnquotableLinkerValue {
+    pub(crate) symbol: String,
+    pub(crate) value: String,
+}
+
+/// The `-ldflags` argument that sets `symbol` to exactly `value`. The go command splits
+/// `-ldflags` at whitespace, except inside a field wholly enclosed in `'…'` or `"…"` (with no
+/// escapes), so a field with whitespace or a leading quote is enclosed in the quote it lacks.
+pub(crate) fn linker_flag(symbol: &str, value: &str) -> Result<String, UnquotableLinkerValue> {
+    let field = format!("{symbol}={value}");
+    let needs_quotes = field.starts_with(['\'', '"'])
+        || field.chars().any(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    let quoted = if !needs_quotes {
+        field
+    } else if !field.contains('\'') {
+        format!("'{field}'")
+    } else if !field.contains('"') {
+        format!("\"{field}\"")
+    } else {
+        return Err(UnquotableLinkerValue {
+            symbol: symbol.to_string(),
+            value: value.to_string(),
+        });
+    };
+    Ok(format!("-ldflags=-X {quoted}"))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,7 +129,7 @@ pub(crate) fn list_main_packages(
     source: PackageSource,
 ) -> Result<Vec<MainPackage>, GoCommandError> {
     let format = "{{if eq .Name \"main\"}}{{.ImportPath}}\t{{.Target}}{{end}}";
-    let mut args = vec!["list", "-f", format];
+    let mut args = vec!["list", "-f", format, "--"];
     args.extend(patterns.iter().map(String::as_str));
     let name = format!("go list {}", patterns.join(" "));
     let output = print::sub_time_cmd(go_command(env, app_dir, &args).named(name))
@@ -112,9 +161,11 @@ pub(crate) fn install_packages(
     packages: &[MainPackage],
     linker_symbol: Option<&(String, String)>,
 ) -> Result<(), GoCommandError> {
-    let ldflags = linker_symbol.map(|(symbol, value)| format!("-ldflags=-X {symbol}={value}"));
+    // Checked when the configuration was read, before any download.
+    let ldflags = linker_symbol.and_then(|(symbol, value)| linker_flag(symbol, value).ok());
     let mut args = vec!["install"];
     args.extend(ldflags.as_deref());
+    args.push("--");
     args.extend(packages.iter().map(|p| p.import_path.as_str()));
     let name = format!("go {}", args.join(" "));
     print::sub_stream_cmd(go_command(env, app_dir, &args).named(name))
@@ -268,16 +319,85 @@ mod tests {
         let env = names(&["./cmd/web"]);
         let comment = names(&["./cmd/worker"]);
         assert_eq!(
-            package_patterns(&env, &comment).1,
-            PackageSource::InstallPackageSpecEnv
+            package_patterns(&env, &comment).map(|p| p.1).ok(),
+            Some(PackageSource::InstallPackageSpecEnv)
         );
         assert_eq!(
-            package_patterns(&[], &comment),
-            (comment.clone(), PackageSource::HerokuInstallComment)
+            package_patterns(&[], &comment).ok(),
+            Some((comment.clone(), PackageSource::HerokuInstallComment))
         );
         assert_eq!(
-            package_patterns(&[], &[]),
-            (names(&["./..."]), PackageSource::AllPackages)
+            package_patterns(&[], &[]).ok(),
+            Some((names(&["./..."]), PackageSource::AllPackages))
         );
+    }
+
+    #[test]
+    fn patterns_that_look_like_flags_are_refused() {
+        let error =
+            package_patterns(&[], &names(&["-toolexec=./hook.sh", "./..."])).expect_err("refused");
+        assert_eq!(error.pattern, "-toolexec=./hook.sh");
+        assert_eq!(error.package_source, PackageSource::HerokuInstallComment);
+        let error = package_patterns(&names(&["./cmd/web", "-exec=sh"]), &[]).expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "the package pattern `-exec=sh` (from GO_INSTALL_PACKAGE_SPEC) starts with `-`"
+        );
+    }
+
+    /// How the go command (cmd/internal/quoted.Split) splits an `-ldflags` value.
+    fn go_split(flags: &str) -> Vec<String> {
+        let mut fields = Vec::new();
+        let mut rest = flags;
+        loop {
+            rest = rest.trim_start_matches([' ', '\t', '\n', '\r']);
+            let Some(first) = rest.chars().next() else {
+                return fields;
+            };
+            if first == '\'' || first == '"' {
+                let end = rest[1..].find(first).expect("terminated") + 1;
+                fields.push(rest[1..end].to_string());
+                rest = &rest[end + 1..];
+            } else {
+                let end = rest.find([' ', '\t', '\n', '\r']).unwrap_or(rest.len());
+                fields.push(rest[..end].to_string());
+                rest = &rest[end..];
+            }
+        }
+    }
+
+    #[test]
+    fn linker_values_reach_the_linker_as_one_exact_argument() {
+        for value in [
+            "v1.2.3",
+            "a b",
+            "a \"b\" c",
+            "it's here",
+            "\"quoted\"",
+            "'single'",
+            "$HOME;rm -rf /",
+            "tab\there",
+            "",
+        ] {
+            let flag = linker_flag("main.version", value).expect(value);
+            let ldflags = flag.strip_prefix("-ldflags=").expect("ldflags");
+            assert_eq!(
+                go_split(ldflags),
+                vec![String::from("-X"), format!("main.version={value}")],
+                "{value:?} as {flag}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_linker_value_with_spaces_and_both_quotes_is_refused() {
+        assert_eq!(
+            linker_flag("main.v", "a \"b\" c'd"),
+            Err(UnquotableLinkerValue {
+                symbol: String::from("main.v"),
+                value: String::from("a \"b\" c'd"),
+            })
+        );
+        assert!(linker_flag("main.v", "a\"b\"c'd").is_ok());
     }
 }

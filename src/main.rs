@@ -8,6 +8,7 @@ mod go_packages;
 mod go_version;
 mod inventory;
 mod layers;
+mod truncate;
 
 use crate::config::{Config, ConfigError};
 use crate::go_mod::GoModError;
@@ -35,6 +36,7 @@ pub(crate) enum GoBuildpackError {
     Resolve(ResolveError),
     GoDist(GoDistError),
     GoCommand(GoCommandError),
+    PackagePattern(go_packages::FlagLikePattern),
     CreateGobin(std::io::Error),
     PrepareBuildCache(std::io::Error),
     InvalidProcessType(String),
@@ -84,6 +86,9 @@ impl Buildpack for GoBuildpack {
         let env = Env::from_current();
         let config = Config::from_env(&env).map_err(GoBuildpackError::Config)?;
         let go_mod = go_mod::read_go_mod(app_dir).map_err(GoBuildpackError::GoMod)?;
+        let (patterns, package_source) =
+            go_packages::package_patterns(&config.install_package_spec, &go_mod.heroku_install)
+                .map_err(GoBuildpackError::PackagePattern)?;
         let has_procfile = app_dir.join("Procfile").is_file();
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
         let arch = inventory::parse_target_arch(&context.target.arch)
@@ -128,11 +133,9 @@ impl Buildpack for GoBuildpack {
         } else {
             go_packages::download_modules(&go_env, app_dir).map_err(GoBuildpackError::GoCommand)?;
         }
-        let (patterns, package_source) =
-            go_packages::package_patterns(&config.install_package_spec, &go_mod.heroku_install);
         print::sub_bullet(format!(
             "Building {} (from {package_source})",
-            style::value(patterns.join(" "))
+            style::value(truncate::for_display(&patterns.join(" ")))
         ));
         let packages = go_packages::list_main_packages(&go_env, app_dir, &patterns, package_source)
             .map_err(GoBuildpackError::GoCommand)?;
@@ -172,7 +175,7 @@ fn print_version_choice(
     } else {
         print::sub_bullet(format!(
             "Requested {} (from {})",
-            style::value(&request.written),
+            style::value(truncate::for_display(&request.written)),
             request.source
         ));
     }
@@ -193,6 +196,7 @@ fn print_version_choice(
 /// the toolchain pinned and the module cache left deletable.
 fn go_command_env(mut env: Env, config: &Config) -> Env {
     if let Some(user_value) = &config.user_gotoolchain {
+        let user_value = truncate::for_display(user_value);
         print::warning(format!(
             "GOTOOLCHAIN={user_value} is overridden with GOTOOLCHAIN=local.\n\
              The go command must build with the Go version resolved above, not download another. \

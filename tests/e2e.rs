@@ -196,3 +196,64 @@ fn a_failing_go_command_shows_its_output() {
     assert_contains(&report.log, "undefined: undefinedFunction");
     assert_contains(&report.log, "`go install myapp` failed");
 }
+
+#[test]
+fn package_patterns_never_become_go_flags() {
+    let app = app("root-main");
+    // If `-toolexec` reached the go command, it would run this script for every tool call.
+    app.write(
+        "hook.sh",
+        "#!/bin/sh\ntouch \"$(dirname \"$0\")/hook-ran\"\nexec \"$@\"\n",
+    );
+    std::fs::set_permissions(
+        app.source().join("hook.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    app.write(
+        "go.mod",
+        "// +heroku install -toolexec=/workspace/hook.sh ./...\nmodule myapp\n\ngo 1.25.0\n",
+    );
+    let report = app.build_fails(&[]);
+    assert_contains(&report.log, "A package pattern looks like a go flag");
+    assert_contains(
+        &report.log,
+        "The package pattern `-toolexec=/workspace/hook.sh` (from `// +heroku install` in go.mod) starts with `-`",
+    );
+    // Refused while reading the app: nothing was downloaded and nothing ran.
+    assert_eq!(app.services.downloads(), Vec::<String>::new());
+    assert!(
+        !plain(&report.log).contains("Running `go"),
+        "{}",
+        report.log
+    );
+
+    app.write("go.mod", "module myapp\n\ngo 1.25.0\n");
+    let report = app.build_fails(&[("GO_INSTALL_PACKAGE_SPEC", "-exec=/workspace/hook.sh .")]);
+    assert_contains(
+        &report.log,
+        "The package pattern `-exec=/workspace/hook.sh` (from GO_INSTALL_PACKAGE_SPEC) starts with `-`",
+    );
+    assert_eq!(app.services.downloads(), Vec::<String>::new());
+}
+
+#[test]
+fn a_linker_value_with_spaces_quotes_and_shell_characters_reaches_the_binary() {
+    let app = app("root-main");
+    app.write(
+        "main.go",
+        &app.read("main.go")
+            .replace("func main() {", "var linkerValue string\n\nfunc main() {")
+            .replace(
+                "fmt.Fprintf(w, \"hello from root-main, built with %s\\n\", runtime.Version())",
+                "fmt.Fprintf(w, \"linker value: [%s] %s\\n\", linkerValue, runtime.Version())",
+            ),
+    );
+    let value = "a \"v1\" $HOME; `x` \\ y";
+    app.build_ok(&[
+        ("GO_LINKER_SYMBOL", "main.linkerValue"),
+        ("GO_LINKER_VALUE", value),
+    ]);
+    let (_web, body) = app.get(None);
+    assert_eq!(body, format!("linker value: [{value}] go1.25.5\n"));
+}
