@@ -128,18 +128,13 @@ impl Buildpack for GoBuildpack {
         let gobin = target::prepare_target(&context, &mut go_env)?;
 
         print::bullet("Go packages");
-        if vendored {
-            print::sub_bullet("Using the vendored modules in vendor/ (vendor/modules.txt)");
-        } else {
-            go_packages::download_modules(&go_env, app_dir).map_err(GoBuildpackError::GoCommand)?;
-        }
-        print::sub_bullet(format!(
-            "Building {} (from {package_source})",
-            style::value(truncate::for_display(&patterns.join(" ")))
-        ));
-        let packages = go_packages::list_main_packages(&go_env, app_dir, &patterns, package_source)
-            .map_err(GoBuildpackError::GoCommand)?;
-        go_packages::install_packages(&go_env, app_dir, &packages, config.linker_symbol.as_ref())
+        let build_plan = BuildPlan {
+            patterns: &patterns,
+            package_source,
+            linker_symbol: config.linker_symbol.as_ref(),
+            vendored,
+        };
+        let packages = compile_healing_module_cache(&go_env, app_dir, &build_plan)
             .map_err(GoBuildpackError::GoCommand)?;
 
         print::bullet("Processes");
@@ -190,6 +185,55 @@ fn print_version_choice(
                 format!(" from {configured}"),
         }
     ));
+}
+
+/// What to compile, decided before any download.
+struct BuildPlan<'a> {
+    patterns: &'a [String],
+    package_source: go_packages::PackageSource,
+    linker_symbol: Option<&'a (String, String)>,
+    vendored: bool,
+}
+
+fn compile(
+    env: &Env,
+    app_dir: &std::path::Path,
+    plan: &BuildPlan<'_>,
+) -> Result<Vec<go_packages::MainPackage>, go_packages::GoCommandError> {
+    if plan.vendored {
+        print::sub_bullet("Using the vendored modules in vendor/ (vendor/modules.txt)");
+    } else {
+        go_packages::download_modules(env, app_dir)?;
+    }
+    print::sub_bullet(format!(
+        "Building {} (from {})",
+        style::value(truncate::for_display(&plan.patterns.join(" "))),
+        plan.package_source
+    ));
+    let packages =
+        go_packages::list_main_packages(env, app_dir, plan.patterns, plan.package_source)?;
+    go_packages::install_packages(env, app_dir, &packages, plan.linker_symbol)?;
+    Ok(packages)
+}
+
+/// Compiles; when the go command fails on a file of the module cache and `go mod verify` finds
+/// the cache corrupted, discards it and compiles once more (so a damaged cache heals in the
+/// same build instead of failing every build).
+fn compile_healing_module_cache(
+    env: &Env,
+    app_dir: &std::path::Path,
+    plan: &BuildPlan<'_>,
+) -> Result<Vec<go_packages::MainPackage>, go_packages::GoCommandError> {
+    match compile(env, app_dir, plan) {
+        Err(error) if !plan.vendored && go_modules::points_at_module_cache(&error, env) => {
+            if go_modules::discard_if_corrupted(env, app_dir)? {
+                compile(env, app_dir, plan)
+            } else {
+                Err(error)
+            }
+        }
+        result => result,
+    }
 }
 
 /// The environment every go command runs with: the user's (platform env vars included), with

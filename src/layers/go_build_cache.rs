@@ -52,6 +52,7 @@ pub(crate) fn prepare_go_build_cache(
     env: &mut Env,
     wanted: &GoBuildCacheMetadata,
 ) -> libcnb::Result<(), GoBuildpackError> {
+    let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "go-build-cache");
     let layer = context.cached_layer(
         layer_name!("go-build-cache"),
         CachedLayerDefinition {
@@ -69,6 +70,9 @@ pub(crate) fn prepare_go_build_cache(
         },
     )?;
     print::bullet("Go build cache");
+    if let Some(reason) = unreadable {
+        print::sub_bullet(format!("Discarding the build cache: {reason}"));
+    }
     match &layer.state {
         LayerState::Restored { .. } => print::sub_bullet(format!(
             "Reusing the build cache (Go {}, {}, {})",

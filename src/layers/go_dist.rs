@@ -74,6 +74,43 @@ pub(crate) fn reasons_to_discard(cached: &GoDistMetadata, wanted: &GoDistMetadat
     reasons
 }
 
+/// What makes a cached distribution unusable though its metadata matches: a cheap check that
+/// `bin/go` is there, executable, and reports the expected version.
+fn toolchain_problem(goroot: &Path, version: &str) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let go = goroot.join("bin").join("go");
+    let Ok(file) = go.metadata() else {
+        return Some(String::from("its bin/go is missing"));
+    };
+    if !file.is_file() || file.permissions().mode() & 0o111 == 0 {
+        return Some(String::from("its bin/go is not an executable file"));
+    }
+    let output = std::process::Command::new(&go)
+        .args(["env", "GOVERSION"])
+        .env_clear()
+        .env("GOROOT", goroot)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOENV", "off")
+        .output();
+    let expected = format!("go{version}");
+    match output {
+        Err(error) => Some(format!("its go command does not start ({error})")),
+        Ok(output) if !output.status.success() => Some(format!(
+            "`go env GOVERSION` failed: {}",
+            crate::truncate::for_display(String::from_utf8_lossy(&output.stderr).trim())
+        )),
+        Ok(output) => {
+            let reported = String::from_utf8_lossy(&output.stdout).trim().to_string();
+            (reported != expected).then(|| {
+                format!(
+                    "its go command reports `{}`, not {expected}",
+                    crate::truncate::for_display(&reported)
+                )
+            })
+        }
+    }
+}
+
 /// Where to download from: the inventory URL, or the same file name under `GO_DIST_MIRROR`.
 pub(crate) fn download_url(artifact_url: &str, mirror: Option<&str>) -> String {
     match mirror {
@@ -95,14 +132,18 @@ pub(crate) fn install_go_dist(
     keep_in_image: bool,
 ) -> libcnb::Result<PathBuf, GoBuildpackError> {
     let wanted = GoDistMetadata::for_artifact(artifact);
+    let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "go-dist");
     let layer = context.cached_layer(
         layer_name!("go-dist"),
         CachedLayerDefinition {
             build: true,
             launch: keep_in_image,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &GoDistMetadata, _| {
-                let reasons = reasons_to_discard(cached, &wanted);
+            restored_layer_action: &|cached: &GoDistMetadata, goroot: &Path| {
+                let mut reasons = reasons_to_discard(cached, &wanted);
+                if reasons.is_empty() {
+                    reasons.extend(toolchain_problem(goroot, &wanted.version));
+                }
                 if reasons.is_empty() {
                     (RestoredLayerAction::KeepLayer, (cached.clone(), reasons))
                 } else {
@@ -113,6 +154,9 @@ pub(crate) fn install_go_dist(
     )?;
 
     print::bullet("Go toolchain");
+    if let Some(reason) = unreadable {
+        print::sub_bullet(format!("Discarding the cached Go toolchain: {reason}"));
+    }
     match &layer.state {
         LayerState::Restored { .. } => {
             print::sub_bullet(format!("Reusing Go {} from the cache", wanted.version));
@@ -131,46 +175,7 @@ pub(crate) fn install_go_dist(
                 ),
                 EmptyLayerCause::NewlyCreated => {}
             }
-            let url = download_url(&artifact.url, mirror);
-            let label = format!(
-                "Downloading Go {} from {}",
-                wanted.version,
-                style::url(redact_url(&url))
-            );
-            // One line an attempt: a failed one ends with why and when it is retried.
-            let mut timer = Some(print::sub_start_timer(&label));
-            let archive = layer.path().join(".download.tar.gz");
-            let downloaded = download_verified(
-                &url,
-                &archive,
-                &artifact.checksum.value,
-                download_policy,
-                &mut |notice| {
-                    if let Some(timer) = timer.take() {
-                        timer.cancel(notice.to_string());
-                    }
-                    timer = Some(print::sub_start_timer(&label));
-                },
-            );
-            match (downloaded, timer) {
-                (Ok(()), Some(timer)) => timer.done(),
-                (Err(error), Some(timer)) => {
-                    timer.cancel("failed");
-                    Err(GoDistError::Download(error))?;
-                }
-                (result, None) => result.map_err(GoDistError::Download)?,
-            }
-            print::sub_bullet(format!("Verified {}", style::value(&wanted.checksum)));
-            let timer = print::sub_start_timer("Unpacking");
-            unpack_distribution(&archive, &layer.path()).map_err(|reason| GoDistError::Unpack {
-                url: redact_url(&url),
-                reason,
-            })?;
-            std::fs::remove_file(&archive).map_err(|error| GoDistError::Unpack {
-                url: redact_url(&url),
-                reason: error.to_string(),
-            })?;
-            timer.done();
+            install(&layer.path(), artifact, &wanted, mirror, download_policy)?;
             // Written last: a layer whose install was interrupted has no metadata, and is
             // discarded by the next build instead of being reused.
             layer.write_metadata(&wanted)?;
@@ -283,6 +288,57 @@ fn make_hard_link(destination: &Path, link: &Path, target: &Path) -> Result<(), 
         ));
     }
     std::fs::hard_link(&source_path, target).map_err(|e| format!("go/{}: {e}", shown.display()))
+}
+
+/// Downloads the archive into the layer, verifies it, unpacks it and removes the archive.
+fn install(
+    goroot: &Path,
+    artifact: &GoArtifact,
+    wanted: &GoDistMetadata,
+    mirror: Option<&str>,
+    download_policy: &DownloadPolicy,
+) -> Result<(), GoDistError> {
+    let url = download_url(&artifact.url, mirror);
+    let label = format!(
+        "Downloading Go {} from {}",
+        wanted.version,
+        style::url(redact_url(&url))
+    );
+    // One line an attempt: a failed one ends with why and when it is retried.
+    let mut timer = Some(print::sub_start_timer(&label));
+    let archive = goroot.join(".download.tar.gz");
+    let downloaded = download_verified(
+        &url,
+        &archive,
+        &artifact.checksum.value,
+        download_policy,
+        &mut |notice| {
+            if let Some(timer) = timer.take() {
+                timer.cancel(notice.to_string());
+            }
+            timer = Some(print::sub_start_timer(&label));
+        },
+    );
+    match (downloaded, timer) {
+        (Ok(()), Some(timer)) => timer.done(),
+        (Err(error), Some(timer)) => {
+            timer.cancel("failed");
+            return Err(GoDistError::Download(error));
+        }
+        (result, None) => result.map_err(GoDistError::Download)?,
+    }
+    print::sub_bullet(format!("Verified {}", style::value(&wanted.checksum)));
+    let timer = print::sub_start_timer("Unpacking");
+    unpack_distribution(&archive, goroot).map_err(|reason| GoDistError::Unpack {
+        url: redact_url(&url),
+        reason,
+    })?;
+    std::fs::remove_file(&archive).map_err(|error| GoDistError::Unpack {
+        url: redact_url(&url),
+        reason: error.to_string(),
+    })?;
+    timer.done();
+    Ok(())
 }
 
 /// Unpacks a go.dev archive (everything under `go/`) into `destination`. Only directories,
@@ -403,6 +459,44 @@ mod tests {
         );
     }
 
+    fn fake_goroot(script: &str, mode: u32) -> tempfile::TempDir {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("bin")).expect("mkdir");
+        let go = dir.path().join("bin/go");
+        std::fs::write(&go, script).expect("write");
+        std::fs::set_permissions(&go, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        dir
+    }
+
+    #[test]
+    fn a_cached_toolchain_is_checked_before_reuse() {
+        let healthy = fake_goroot("#!/bin/sh\necho go1.26.6\n", 0o755);
+        assert_eq!(toolchain_problem(healthy.path(), "1.26.6"), None);
+        assert_eq!(
+            toolchain_problem(healthy.path(), "1.25.5").as_deref(),
+            Some("its go command reports `go1.26.6`, not go1.25.5")
+        );
+        let missing = tempfile::tempdir().expect("tempdir");
+        assert_eq!(
+            toolchain_problem(missing.path(), "1.26.6").as_deref(),
+            Some("its bin/go is missing")
+        );
+        let not_executable = fake_goroot("#!/bin/sh\necho go1.26.6\n", 0o644);
+        assert_eq!(
+            toolchain_problem(not_executable.path(), "1.26.6").as_deref(),
+            Some("its bin/go is not an executable file")
+        );
+        let broken = fake_goroot(
+            "#!/bin/sh\necho 'go: cannot find GOROOT' >&2\nexit 2\n",
+            0o755,
+        );
+        assert_eq!(
+            toolchain_problem(broken.path(), "1.26.6").as_deref(),
+            Some("`go env GOVERSION` failed: go: cannot find GOROOT")
+        );
+    }
+
     #[test]
     fn metadata_rejects_unknown_fields() {
         let parsed: Result<GoDistMetadata, _> = toml::from_str(
@@ -469,7 +563,7 @@ mod tests {
             &[("go/bin/go", b"#!/bin/sh\n"), ("go/VERSION", b"go1.26.6\n")],
         );
         let goroot = dir.path().join("goroot");
-        unpack_distribution(&archive, &goroot).expect("unpacks");
+        unpack_distribution(&archive, goroot).expect("unpacks");
         assert!(goroot.join("bin/go").is_file());
         assert!(goroot.join("VERSION").is_file());
     }
@@ -514,7 +608,7 @@ mod tests {
             ],
         );
         let goroot = dir.path().join("goroot");
-        unpack_distribution(&archive, &goroot).expect("unpacks");
+        unpack_distribution(&archive, goroot).expect("unpacks");
         assert_eq!(
             std::fs::read(goroot.join("bin/go-again")).expect("hard link"),
             b"#!/bin/sh\n"

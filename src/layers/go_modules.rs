@@ -1,7 +1,9 @@
 //! The `go-modules` layer: GOPATH, whose `pkg/mod` is the module cache (GOMODCACHE).
 
+use crate::go_packages::{go_command, GoCommandError};
 use crate::{GoBuildpack, GoBuildpackError};
 use bullet_stream::global::print;
+use fun_run::CommandWithName;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
 use libcnb::layer::{
@@ -9,7 +11,7 @@ use libcnb::layer::{
 };
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The module cache is content-addressed and verified by go.sum, so it stays valid across Go
 /// versions; `layout` only changes if this buildpack changes where it keeps modules.
@@ -28,6 +30,7 @@ pub(crate) fn prepare_go_modules(
     let wanted = GoModulesMetadata {
         layout: String::from(LAYOUT),
     };
+    let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "go-modules");
     let layer = context.cached_layer(
         layer_name!("go-modules"),
         CachedLayerDefinition {
@@ -44,6 +47,9 @@ pub(crate) fn prepare_go_modules(
         },
     )?;
     print::bullet("Go modules");
+    if let Some(reason) = unreadable {
+        print::sub_bullet(format!("Discarding the module cache: {reason}"));
+    }
     match layer.state {
         LayerState::Restored { .. } => print::sub_bullet("Reusing the module cache"),
         LayerState::Empty { .. } => {
@@ -55,4 +61,43 @@ pub(crate) fn prepare_go_modules(
     env.insert("GOPATH", &gopath);
     env.insert("GOMODCACHE", gopath.join("pkg").join("mod"));
     Ok(gopath)
+}
+
+/// Whether a failed go command's output names a file of the module cache, the sign that the
+/// cache rather than the app may be at fault.
+pub(crate) fn points_at_module_cache(error: &GoCommandError, env: &Env) -> bool {
+    let (GoCommandError::Failed(cmd_error), Some(module_cache)) =
+        (error, env.get_string_lossy("GOMODCACHE"))
+    else {
+        return false;
+    };
+    match cmd_error {
+        fun_run::CmdError::NonZeroExitAlreadyStreamed(output)
+        | fun_run::CmdError::NonZeroExitNotStreamed(output) => {
+            output.stderr_lossy().contains(&module_cache)
+                || output.stdout_lossy().contains(&module_cache)
+        }
+        fun_run::CmdError::SystemError(..) => false,
+    }
+}
+
+/// Runs `go mod verify`; when it finds modules whose files changed since download, says so and
+/// empties the module cache (`go clean -modcache`), returning true. False when the cache is
+/// intact (the failure was the app's).
+pub(crate) fn discard_if_corrupted(env: &Env, app_dir: &Path) -> Result<bool, GoCommandError> {
+    print::sub_bullet("The go command failed on a file of the module cache: checking it");
+    let verified =
+        print::sub_stream_cmd(go_command(env, app_dir, &["mod", "verify"]).named("go mod verify"));
+    if verified.is_ok() {
+        return Ok(false);
+    }
+    print::warning(
+        "The module cache is corrupted: files of downloaded modules changed after download.\n\
+         Discarding the module cache and building once more; the modules are downloaded again.",
+    );
+    print::sub_stream_cmd(
+        go_command(env, app_dir, &["clean", "-modcache"]).named("go clean -modcache"),
+    )
+    .map_err(GoCommandError::Failed)?;
+    Ok(true)
 }
