@@ -563,7 +563,7 @@ mod tests {
             &[("go/bin/go", b"#!/bin/sh\n"), ("go/VERSION", b"go1.26.6\n")],
         );
         let goroot = dir.path().join("goroot");
-        unpack_distribution(&archive, goroot).expect("unpacks");
+        unpack_distribution(&archive, &goroot).expect("unpacks");
         assert!(goroot.join("bin/go").is_file());
         assert!(goroot.join("VERSION").is_file());
     }
@@ -608,7 +608,7 @@ mod tests {
             ],
         );
         let goroot = dir.path().join("goroot");
-        unpack_distribution(&archive, goroot).expect("unpacks");
+        unpack_distribution(&archive, &goroot).expect("unpacks");
         assert_eq!(
             std::fs::read(goroot.join("bin/go-again")).expect("hard link"),
             b"#!/bin/sh\n"
