@@ -8,6 +8,7 @@ use crate::oci::{image_dir, write_run_image, Image};
 use crate::package::PackagedBuildpack;
 use crate::sandbox::{chown_tree, Sandbox, BUILDER_PATH, CNB_USER};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -397,6 +398,121 @@ impl Platform {
             .iter()
             .find_map(|buildpack| buildpack["layers"].get(name))
             .and_then(|layer| layer["sha"].as_str().map(String::from))
+    }
+
+    fn cached_layer_tar(&self, name: &str) -> Result<PathBuf, PlatformError> {
+        let digest = self
+            .cached_layer_digest(name)
+            .ok_or_else(|| PlatformError(format!("no cached layer {name}")))?;
+        Ok(self
+            .cache_dir()
+            .join("committed")
+            .join(format!("{digest}.tar")))
+    }
+
+    /// Damages a layer in the build cache as if an earlier build had left it damaged and the
+    /// exporter had cached it so: every regular file's contents pass through `edit` (by its
+    /// path in the layer tarball), which may change them or drop the entry (`None`). The
+    /// layer's digest is updated with it, so the restorer (which checks digests) restores the
+    /// damaged files.
+    ///
+    /// # Errors
+    /// When the layer is not cached or its tarball cannot be rewritten.
+    pub fn damage_cached_layer(
+        &self,
+        name: &str,
+        mut edit: impl FnMut(&str, Vec<u8>) -> Option<Vec<u8>>,
+    ) -> Result<(), PlatformError> {
+        let tar_path = self.cached_layer_tar(name)?;
+        let original = std::fs::read(&tar_path).map_err(io_error(tar_path.display()))?;
+        // Raw entries, so that extension headers (long names) are copied as they are; each
+        // travels with the entry it belongs to. Layer tarballs hold absolute paths, which the
+        // tar crate only accepts in headers it is given whole.
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut archive = tar::Archive::new(original.as_slice());
+        let mut pending_extensions: Vec<(tar::Header, Vec<u8>)> = Vec::new();
+        let entries = archive.entries().map_err(io_error("read layer tar"))?;
+        for entry in entries.raw(true) {
+            let mut entry = entry.map_err(io_error("read layer tar"))?;
+            let mut header = entry.header().clone();
+            let mut contents = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut contents)
+                .map_err(io_error("read entry"))?;
+            let kind = header.entry_type();
+            if kind.is_pax_local_extensions() || kind.is_gnu_longname() || kind.is_gnu_longlink() {
+                pending_extensions.push((header, contents));
+                continue;
+            }
+            if kind.is_file() {
+                let path = header
+                    .path()
+                    .map_err(io_error("entry path"))?
+                    .to_string_lossy()
+                    .into_owned();
+                let Some(edited) = edit(&path, contents) else {
+                    pending_extensions.clear();
+                    continue;
+                };
+                contents = edited;
+                header.set_size(contents.len() as u64);
+                header.set_cksum();
+            }
+            for (extension, data) in pending_extensions.drain(..) {
+                builder
+                    .append(&extension, data.as_slice())
+                    .map_err(io_error("write entry"))?;
+            }
+            builder
+                .append(&header, contents.as_slice())
+                .map_err(io_error("write entry"))?;
+        }
+        let rewritten = builder.into_inner().map_err(io_error("finish tar"))?;
+        let digest = format!("sha256:{}", crate::hex(&Sha256::digest(&rewritten)));
+        let new_path = self
+            .cache_dir()
+            .join("committed")
+            .join(format!("{digest}.tar"));
+        std::fs::write(&new_path, rewritten).map_err(io_error(new_path.display()))?;
+        std::fs::remove_file(&tar_path).map_err(io_error(tar_path.display()))?;
+        self.edit_cached_layer_entry(name, |layer| layer["sha"] = Value::String(digest))
+    }
+
+    fn edit_cached_layer_entry(
+        &self,
+        name: &str,
+        edit: impl FnOnce(&mut Value),
+    ) -> Result<(), PlatformError> {
+        let path = self
+            .cache_dir()
+            .join("committed")
+            .join("io.buildpacks.lifecycle.cache.metadata");
+        let mut metadata = self
+            .cache_metadata()
+            .ok_or_else(|| PlatformError(String::from("no cache metadata")))?;
+        let layer = metadata["buildpacks"]
+            .as_array_mut()
+            .and_then(|buildpacks| {
+                buildpacks
+                    .iter_mut()
+                    .find_map(|buildpack| buildpack["layers"].get_mut(name))
+            })
+            .ok_or_else(|| PlatformError(format!("no cached layer {name}")))?;
+        edit(layer);
+        let text = serde_json::to_vec(&metadata).map_err(|e| PlatformError(e.to_string()))?;
+        std::fs::write(&path, text).map_err(io_error(path.display()))
+    }
+
+    /// Replaces the `[metadata]` the build cache holds for a layer, as a buildpack of another
+    /// shape (or a damaged cache) would have left it.
+    ///
+    /// # Errors
+    /// When the cache has no metadata or it cannot be written.
+    pub fn replace_cached_layer_metadata(
+        &self,
+        name: &str,
+        data: Value,
+    ) -> Result<(), PlatformError> {
+        self.edit_cached_layer_entry(name, |layer| layer["data"] = data)
     }
 
     /// The processes of the last exported image.

@@ -1,0 +1,120 @@
+//! End-to-end: caches that a broken disk, an interrupted save or an older buildpack damaged.
+//! The build notices, says what it discards and why, and heals in the same build.
+
+mod e2e_support;
+
+use e2e_support::{app, assert_contains, plain};
+
+#[test]
+fn a_cached_toolchain_without_bin_go_is_reinstalled() {
+    let app = app("root-main");
+    app.build_ok(&[]);
+    app.platform
+        .damage_cached_layer("go-dist", |path, contents| {
+            (!path.ends_with("go-dist/bin/go")).then_some(contents)
+        })
+        .expect("damage go-dist");
+    app.services.server.clear_requests();
+
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "Discarding cached Go 1.25.5: its bin/go is missing",
+    );
+    assert_contains(&report.log, "Downloading Go 1.25.5");
+    assert_eq!(
+        app.services.downloads().len(),
+        1,
+        "{:?}",
+        app.services.downloads()
+    );
+    let (_web, body) = app.get(None);
+    assert_eq!(body, "hello from root-main, built with go1.25.5\n");
+
+    // Healed: the next build reuses the reinstalled toolchain.
+    let report = app.build_ok(&[]);
+    assert_contains(&report.log, "Reusing Go 1.25.5 from the cache");
+}
+
+#[test]
+fn unreadable_layer_metadata_names_the_layer_and_is_discarded() {
+    let app = app("root-main");
+    app.build_ok(&[]);
+    app.platform
+        .replace_cached_layer_metadata("go-modules", serde_json::json!("not a table"))
+        .expect("damage metadata");
+
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "Discarding the module cache: its metadata (go-modules.toml) cannot be read:",
+    );
+    assert_contains(&report.log, "Creating an empty module cache");
+    assert!(
+        !plain(&report.log).contains("Internal buildpack error"),
+        "{}",
+        report.log
+    );
+}
+
+#[test]
+fn a_truncated_file_in_the_module_cache_is_detected_and_the_cache_rebuilt() {
+    let app = app("with-dependency");
+    app.build_ok(&[]);
+    let mut truncated = Vec::new();
+    app.platform
+        .damage_cached_layer("go-modules", |path, contents| {
+            if path.contains("pkg/mod/example.test/banner@v1.0.0/") && path.ends_with(".go") {
+                truncated.push(path.to_string());
+                Some(contents[..contents.len() / 2].to_vec())
+            } else {
+                Some(contents)
+            }
+        })
+        .expect("damage go-modules");
+    assert!(
+        !truncated.is_empty(),
+        "no file of the banner module in the cache"
+    );
+    app.services.server.clear_requests();
+
+    let report = app.build_ok(&[]);
+    let log = plain(&report.log);
+    let checking = log
+        .find("The go command failed on a file of the module cache: checking it")
+        .unwrap_or_else(|| panic!("{log}"));
+    let corrupted = log
+        .find("The module cache is corrupted")
+        .unwrap_or_else(|| panic!("{log}"));
+    let rebuilt = log[corrupted..]
+        .find("Running `go install")
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(checking < corrupted && rebuilt > 0, "{log}");
+    assert_contains(&log, "dir has been modified");
+    // The module was downloaded again from the GOPROXY.
+    assert!(
+        app.services
+            .downloads()
+            .iter()
+            .any(|d| d == "/goproxy/example.test/banner/@v/v1.0.0.zip"),
+        "{:?}",
+        app.services.downloads()
+    );
+    let (_web, body) = app.get(None);
+    assert_eq!(body, "*** hello, with-dependency (greeting v1.1.0) ***\n");
+}
+
+#[test]
+fn an_app_error_is_not_blamed_on_an_intact_module_cache() {
+    let app = app("with-dependency");
+    app.build_ok(&[]);
+    app.write(
+        "main.go",
+        &app.read("main.go")
+            .replace("banner.", "banner.NoSuchFunction"),
+    );
+    let report = app.build_fails(&[]);
+    let log = plain(&report.log);
+    assert!(!log.contains("The module cache is corrupted"), "{log}");
+    assert_contains(&log, "`go install");
+}
