@@ -246,7 +246,10 @@ fn go_command_message(error: &GoCommandError) -> String {
             };
             message(
                 "No main package to build",
-                &format!("None of the packages matched by `{patterns}` (from {source}) is a `main` package, so there is nothing to run.\n\n{fix}"),
+                &format!(
+                    "None of the packages matched by `{}` (from {source}) is a `main` package, so there is nothing to run.\n\n{fix}",
+                    for_display(patterns)
+                ),
             )
         }
     }

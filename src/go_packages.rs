@@ -131,7 +131,10 @@ pub(crate) fn list_main_packages(
     let format = "{{if eq .Name \"main\"}}{{.ImportPath}}\t{{.Target}}{{end}}";
     let mut args = vec!["list", "-f", format, "--"];
     args.extend(patterns.iter().map(String::as_str));
-    let name = format!("go list {}", patterns.join(" "));
+    let name = format!(
+        "go list {}",
+        crate::truncate::for_display(&patterns.join(" "))
+    );
     let output = print::sub_time_cmd(go_command(env, app_dir, &args).named(name))
         .map_err(GoCommandError::Failed)?;
     let packages: Vec<MainPackage> = output
@@ -167,7 +170,7 @@ pub(crate) fn install_packages(
     args.extend(ldflags.as_deref());
     args.push("--");
     args.extend(packages.iter().map(|p| p.import_path.as_str()));
-    let name = format!("go {}", args.join(" "));
+    let name = format!("go {}", crate::truncate::for_display(&args.join(" ")));
     print::sub_stream_cmd(go_command(env, app_dir, &args).named(name))
         .map(drop)
         .map_err(GoCommandError::Failed)
