@@ -3,6 +3,7 @@
 //! paths, exporting OCI layouts), launches apps from the exported images with the real
 //! launcher, and serves what builds need on a closed network (a Go toolchain mirror, a GOPROXY).
 
+pub mod bench;
 pub mod cnb_lifecycle;
 pub mod go_binary;
 pub mod go_mirror;

@@ -400,6 +400,59 @@ impl Platform {
             .and_then(|layer| layer["sha"].as_str().map(String::from))
     }
 
+    /// The bytes each cached layer takes in the build cache, by layer name.
+    #[must_use]
+    pub fn cached_layer_sizes(&self) -> std::collections::BTreeMap<String, u64> {
+        let mut sizes = std::collections::BTreeMap::new();
+        for name in layer_names(&self.cache_metadata().unwrap_or_default()) {
+            if let Ok(path) = self.cached_layer_tar(&name) {
+                sizes.insert(name, std::fs::metadata(path).map(|m| m.len()).unwrap_or_default());
+            }
+        }
+        sizes
+    }
+
+    /// The bytes each layer of the last exported image takes (its blob), by buildpack layer
+    /// name; the run image's and the lifecycle's layers as `(run image)` and `(lifecycle)`.
+    ///
+    /// # Errors
+    /// When there is no image.
+    pub fn image_layer_sizes(&self) -> Result<std::collections::BTreeMap<String, u64>, PlatformError> {
+        let image = self.image()?;
+        let diff_ids: Vec<String> = image.config["rootfs"]["diff_ids"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|id| id.as_str().map(String::from))
+            .collect();
+        let metadata = image
+            .json_label("io.buildpacks.lifecycle.metadata")
+            .unwrap_or_default();
+        let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        for buildpack in metadata["buildpacks"].as_array().into_iter().flatten() {
+            for (name, layer) in buildpack["layers"].as_object().into_iter().flatten() {
+                if let Some(sha) = layer["sha"].as_str() {
+                    names.insert(sha.to_string(), name.clone());
+                }
+            }
+        }
+        let run_image_top = metadata["runImage"]["topLayer"].as_str().unwrap_or_default();
+        let mut sizes = std::collections::BTreeMap::new();
+        let mut in_run_image = !run_image_top.is_empty();
+        for (diff_id, blob) in diff_ids.iter().zip(&image.layers) {
+            let name = match names.get(diff_id) {
+                Some(name) => name.clone(),
+                None if in_run_image => String::from("(run image)"),
+                None => String::from("(lifecycle)"),
+            };
+            if diff_id == run_image_top {
+                in_run_image = false;
+            }
+            *sizes.entry(name).or_insert(0) += blob.size;
+        }
+        Ok(sizes)
+    }
+
     fn cached_layer_tar(&self, name: &str) -> Result<PathBuf, PlatformError> {
         let digest = self
             .cached_layer_digest(name)
