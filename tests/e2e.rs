@@ -257,3 +257,32 @@ fn a_linker_value_with_spaces_quotes_and_shell_characters_reaches_the_binary() {
     let (_web, body) = app.get(None);
     assert_eq!(body, format!("linker value: [{value}] go1.25.5\n"));
 }
+
+#[test]
+fn with_the_toolchain_in_the_image_go_vet_and_go_test_run_in_the_container() {
+    let app = app("root-main");
+    app.write(
+        "main_test.go",
+        "package main\n\nimport \"testing\"\n\nfunc TestTruth(t *testing.T) {\n\tif 1+1 != 2 {\n\t\tt.Fatal(\"arithmetic\")\n\t}\n}\n",
+    );
+    let report = app.build_ok(&[("GO_INSTALL_TOOLS_IN_IMAGE", "true")]);
+    // The cache and the image hold a toolchain without the standard library's own tests.
+    assert_contains(
+        &report.log,
+        "Left out the standard library's tests and test data (",
+    );
+    assert_eq!(report.image_layers, vec!["go-dist", "target"]);
+    let launcher = Some(e2e_harness::platform::LAUNCHER_COMMAND);
+    assert_eq!(
+        app.run_with_args(launcher, &["go", "version"]),
+        format!(
+            "go version go1.25.5 linux/{}\n",
+            e2e_harness::platform::host_arch()
+        )
+    );
+    app.run_with_args(launcher, &["go", "vet", "./..."]);
+    let tested = app.run_with_args(launcher, &["go", "test", "-count=1", "./..."]);
+    assert!(tested.starts_with("ok  \tmyapp\t"), "{tested}");
+    let built = app.run_with_args(launcher, &["go", "build", "-o", "/tmp/myapp", "."]);
+    assert_eq!(built, "");
+}

@@ -329,15 +329,20 @@ fn install(
     }
     print::sub_bullet(format!("Verified {}", style::value(&wanted.checksum)));
     let timer = print::sub_start_timer("Unpacking");
-    unpack_distribution(&archive, goroot).map_err(|reason| GoDistError::Unpack {
-        url: redact_url(&url),
-        reason,
-    })?;
+    let left_out_bytes =
+        unpack_distribution(&archive, goroot).map_err(|reason| GoDistError::Unpack {
+            url: redact_url(&url),
+            reason,
+        })?;
     std::fs::remove_file(&archive).map_err(|error| GoDistError::Unpack {
         url: redact_url(&url),
         reason: error.to_string(),
     })?;
     timer.done();
+    print::sub_bullet(format!(
+        "Left out the standard library's tests and test data ({} MB), which no build reads",
+        left_out_bytes / 1_000_000
+    ));
     Ok(())
 }
 
@@ -345,11 +350,12 @@ fn install(
 /// regular files and links are accepted; every entry and every link target must stay inside
 /// `destination`, links are made here (never resolved against the working directory), and
 /// nothing is written through a link.
-fn unpack_distribution(archive: &Path, destination: &Path) -> Result<(), String> {
+fn unpack_distribution(archive: &Path, destination: &Path) -> Result<u64, String> {
     let file = File::open(archive).map_err(|e| e.to_string())?;
     let mut tar = tar::Archive::new(GzDecoder::new(file));
     tar.set_preserve_permissions(true);
     let mut unpacked_files = 0usize;
+    let mut left_out_bytes = 0;
     let mut symlinks = Vec::new();
     for entry in tar.entries().map_err(|e| e.to_string())? {
         let mut entry = entry.map_err(|e| e.to_string())?;
@@ -369,6 +375,10 @@ fn unpack_distribution(archive: &Path, destination: &Path) -> Result<(), String>
                 "refusing entry {} that leaves the archive",
                 path.display()
             ));
+        }
+        if is_left_out(&relative) {
+            left_out_bytes += entry.header().size().unwrap_or_default();
+            continue;
         }
         refuse_writing_through_links(destination, &relative)?;
         let target = destination.join(&relative);
@@ -420,7 +430,25 @@ fn unpack_distribution(archive: &Path, destination: &Path) -> Result<(), String>
             "the archive has no go/bin/go ({unpacked_files} entries unpacked)"
         ));
     }
-    Ok(())
+    Ok(left_out_bytes)
+}
+
+/// What no build of an app reads, left out of the layer to keep the cache (and an image with
+/// GO_INSTALL_TOOLS_IN_IMAGE) smaller: the standard library's tests (`_test.go` files and
+/// `testdata/` directories) and the toolchain's own test suite (`test/`). Building, vetting
+/// and testing the app's packages never reads them.
+fn is_left_out(relative: &Path) -> bool {
+    let mut components = relative.components();
+    match components.next() {
+        Some(Component::Normal(top)) if top == "test" => true,
+        Some(Component::Normal(top)) if top == "src" => {
+            relative.components().any(|c| c.as_os_str() == "testdata")
+                || relative
+                    .file_name()
+                    .is_some_and(|name| name.to_string_lossy().ends_with("_test.go"))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -685,6 +713,31 @@ mod tests {
                 unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
             assert!(error.contains("refusing entry go/dev of type"), "{error}");
         }
+    }
+
+    #[test]
+    fn the_standard_library_tests_are_left_out() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let archive = dir.path().join("go.tar.gz");
+        write_archive(
+            &archive,
+            &[
+                ("go/bin/go", b"#!/bin/sh\n"),
+                ("go/src/strings/strings.go", b"package strings\n"),
+                ("go/src/strings/strings_test.go", b"package strings\n"),
+                ("go/src/image/testdata/video-001.png", b"png"),
+                ("go/test/fixedbugs/issue1.go", b"package main\n"),
+                ("go/misc/testdata_keep.txt", b"kept"),
+            ],
+        );
+        let goroot = dir.path().join("goroot");
+        let left_out = unpack_distribution(&archive, &goroot).expect("unpacks");
+        assert_eq!(left_out, 16 + 3 + 13);
+        assert!(goroot.join("src/strings/strings.go").is_file());
+        assert!(!goroot.join("src/strings/strings_test.go").exists());
+        assert!(!goroot.join("src/image/testdata").exists());
+        assert!(!goroot.join("test").exists());
+        assert!(goroot.join("misc/testdata_keep.txt").is_file());
     }
 
     #[test]

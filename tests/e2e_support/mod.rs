@@ -171,7 +171,8 @@ impl TestApp {
     /// Runs a process with arguments appended to its own, to completion; returns its output.
     pub fn run_with_args(&self, process: Option<&str>, args: &[&str]) -> String {
         let mut running = self.platform.launch(process, args, &[]).expect("launch");
-        let code = running.wait_for_exit(Duration::from_secs(30));
+        // Long enough for `go vet` of a web app from a cold build cache in the container.
+        let code = running.wait_for_exit(Duration::from_secs(300));
         assert_eq!(code, Some(0), "process output:\n{}", running.output());
         running.output()
     }

@@ -19,7 +19,12 @@ use std::time::{Duration, Instant};
 
 const FIXTURE: &str = "bench-deps";
 const GO_VERSION: &str = "1.26.6";
-const SCENARIOS: [&str; 4] = ["cold", "no-change rebuild", "one-line edit", "dependency bump"];
+const SCENARIOS: [&str; 4] = [
+    "cold",
+    "no-change rebuild",
+    "one-line edit",
+    "dependency bump",
+];
 
 /// One scenario's figures from one round.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,7 +52,11 @@ fn change_app(app: &Path, index: usize, round: usize) -> Result<(), String> {
             "banner.For(\"bench-deps\")",
             &format!("banner.For(\"bench-deps, edit {round}\")"),
         ),
-        3 => edit("go.mod", "example.test/greeting v1.0.0", "example.test/greeting v1.1.0"),
+        3 => edit(
+            "go.mod",
+            "example.test/greeting v1.0.0",
+            "example.test/greeting v1.1.0",
+        ),
         _ => Ok(()),
     }
 }
@@ -68,7 +77,9 @@ fn copy_fixture(workspace_root: &Path, to: &Path) -> Result<(), String> {
 
 fn timed(command: &mut Command) -> Result<Duration, String> {
     let started = Instant::now();
-    let output = command.output().map_err(|e| format!("run {command:?}: {e}"))?;
+    let output = command
+        .output()
+        .map_err(|e| format!("run {command:?}: {e}"))?;
     if !output.status.success() {
         return Err(format!(
             "{command:?} failed:\n{}{}",
@@ -92,7 +103,10 @@ impl BareGo {
             .args(args)
             .current_dir(self.work.join("app"))
             .env_clear()
-            .env("PATH", format!("{}:/usr/bin:/bin", self.work.join("go/bin").display()))
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", self.work.join("go/bin").display()),
+            )
             .env("HOME", self.work.join("home"))
             .env("GOPATH", self.work.join("gopath"))
             .env("GOCACHE", self.work.join("gocache"))
@@ -143,7 +157,14 @@ fn buildpack_peak_rss_kib() -> Option<u64> {
         let hwm = status
             .lines()
             .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            .and_then(|value| {
+                value
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            });
         peak = peak.max(hwm);
     }
     peak
@@ -245,7 +266,10 @@ pub fn run(workspace_root: &Path, rounds: usize) -> Result<String, String> {
             let report = platform.build(&app, &env).map_err(|e| e.to_string())?;
             peak_rss_kib = peak_rss_kib.max(watcher.finish());
             if !report.succeeded {
-                return Err(format!("the {} build failed:\n{}", SCENARIOS[index], report.log));
+                return Err(format!(
+                    "the {} build failed:\n{}",
+                    SCENARIOS[index], report.log
+                ));
             }
             let build_phase = phase(&report, "builder");
             let whole_build = report
@@ -285,7 +309,9 @@ pub fn run(workspace_root: &Path, rounds: usize) -> Result<String, String> {
         ));
     }
     if let Some((scenario, (cache, image))) = sizes.last() {
-        out.push_str(&format!("\nLayers after the {scenario} build of the last round:\n"));
+        out.push_str(&format!(
+            "\nLayers after the {scenario} build of the last round:\n"
+        ));
         for (label, layers) in [("cache", cache), ("image", image)] {
             let total: u64 = layers.values().sum();
             let parts: Vec<String> = layers

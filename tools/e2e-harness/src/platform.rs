@@ -21,6 +21,9 @@ pub const PLATFORM_API: &str = "0.14";
 /// Docker Hub names: the layout path is `<registry>/<repository>/<tag>`.
 const APP_IMAGE: &str = "registry.test/gocnb/app";
 const RUN_IMAGE: &str = "registry.test/gocnb/run";
+/// The `process_type` for [`Platform::launch`] that runs `args` as a command of its own
+/// through the launcher instead of a process of the image.
+pub const LAUNCHER_COMMAND: &str = "--";
 /// A builder image's home for the cnb user.
 const CNB_HOME: &str = "/home/cnb";
 
@@ -406,7 +409,10 @@ impl Platform {
         let mut sizes = std::collections::BTreeMap::new();
         for name in layer_names(&self.cache_metadata().unwrap_or_default()) {
             if let Ok(path) = self.cached_layer_tar(&name) {
-                sizes.insert(name, std::fs::metadata(path).map(|m| m.len()).unwrap_or_default());
+                sizes.insert(
+                    name,
+                    std::fs::metadata(path).map(|m| m.len()).unwrap_or_default(),
+                );
             }
         }
         sizes
@@ -417,7 +423,9 @@ impl Platform {
     ///
     /// # Errors
     /// When there is no image.
-    pub fn image_layer_sizes(&self) -> Result<std::collections::BTreeMap<String, u64>, PlatformError> {
+    pub fn image_layer_sizes(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, u64>, PlatformError> {
         let image = self.image()?;
         let diff_ids: Vec<String> = image.config["rootfs"]["diff_ids"]
             .as_array()
@@ -436,7 +444,9 @@ impl Platform {
                 }
             }
         }
-        let run_image_top = metadata["runImage"]["topLayer"].as_str().unwrap_or_default();
+        let run_image_top = metadata["runImage"]["topLayer"]
+            .as_str()
+            .unwrap_or_default();
         let mut sizes = std::collections::BTreeMap::new();
         let mut in_run_image = !run_image_top.is_empty();
         for (diff_id, blob) in diff_ids.iter().zip(&image.layers) {
@@ -635,6 +645,11 @@ impl Platform {
         let root = self.unpack_image()?;
         let sandbox = Sandbox::with_host_system(&root).map_err(io_error("prepare sandbox"))?;
         let entrypoint = match process_type {
+            // A command of the user's (`docker run <image> -- go version` on a platform):
+            // the launcher runs it directly in the image's environment.
+            Some(LAUNCHER_COMMAND) => {
+                vec![String::from("/cnb/lifecycle/launcher"), String::from("--")]
+            }
             Some(wanted) => vec![format!("/cnb/process/{wanted}")],
             None => image.entrypoint(),
         };
@@ -650,6 +665,9 @@ impl Platform {
             .args(&entrypoint[1..])
             .args(args)
             .env_clear()
+            // As a container engine does: HOME from the image user's passwd entry, unless the
+            // image sets it.
+            .env("HOME", CNB_HOME)
             .envs(image.env())
             .envs(extra_env.iter().copied())
             .stdin(Stdio::null())
