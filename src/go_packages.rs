@@ -115,30 +115,71 @@ pub(crate) fn go_command(env: &Env, app_dir: &Path, args: &[&str]) -> Command {
     command
 }
 
-pub(crate) fn download_modules(env: &Env, app_dir: &Path) -> Result<(), GoCommandError> {
-    print::sub_stream_cmd(go_command(env, app_dir, &["mod", "download"]).named("go mod download"))
-        .map(drop)
-        .map_err(GoCommandError::Failed)
+const LIST_FORMAT: &str = "{{if eq .Name \"main\"}}{{.ImportPath}}\t{{.Target}}{{end}}";
+
+fn list_command(env: &Env, app_dir: &Path, patterns: &[String]) -> Command {
+    let mut args = vec!["list", "-f", LIST_FORMAT, "--"];
+    args.extend(patterns.iter().map(String::as_str));
+    go_command(env, app_dir, &args)
 }
 
-/// Lists the `main` packages the patterns match, with the binary name `go install` gives each.
-pub(crate) fn list_main_packages(
+/// `go list` of the main packages, run beside `go install` so that listing costs no time of
+/// its own. It never downloads (`GOPROXY=off`): downloads, and the lines that report them,
+/// stay with `go install`.
+pub(crate) struct BackgroundListing(std::thread::JoinHandle<std::io::Result<std::process::Output>>);
+
+/// Starts listing beside the build, unless GOFLAGS lets go commands rewrite go.mod (`-mod=mod`),
+/// when two of them must not run at once.
+pub(crate) fn start_listing(
+    env: &Env,
+    app_dir: &Path,
+    patterns: &[String],
+) -> Option<BackgroundListing> {
+    let goflags = env.get_string_lossy("GOFLAGS").unwrap_or_default();
+    if goflags.split_whitespace().any(|flag| flag == "-mod=mod") {
+        return None;
+    }
+    let mut command = list_command(env, app_dir, patterns);
+    command.env("GOPROXY", "off");
+    Some(BackgroundListing(std::thread::spawn(move || {
+        command.output()
+    })))
+}
+
+/// The main packages the patterns match, with the binary name `go install` gave each: from
+/// the listing that ran beside the build, or (when it could not answer without downloads)
+/// from `go list` run now.
+pub(crate) fn finish_listing(
+    listing: Option<BackgroundListing>,
     env: &Env,
     app_dir: &Path,
     patterns: &[String],
     source: PackageSource,
 ) -> Result<Vec<MainPackage>, GoCommandError> {
-    let format = "{{if eq .Name \"main\"}}{{.ImportPath}}\t{{.Target}}{{end}}";
-    let mut args = vec!["list", "-f", format, "--"];
-    args.extend(patterns.iter().map(String::as_str));
-    let name = format!(
-        "go list {}",
-        crate::truncate::for_display(&patterns.join(" "))
-    );
-    let output = print::sub_time_cmd(go_command(env, app_dir, &args).named(name))
-        .map_err(GoCommandError::Failed)?;
-    let packages: Vec<MainPackage> = output
-        .stdout_lossy()
+    let beside = listing
+        .and_then(|listing| listing.0.join().ok())
+        .and_then(Result::ok)
+        .filter(|output| output.status.success());
+    let stdout = if let Some(output) = beside {
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    } else {
+        let name = format!(
+            "go list {}",
+            crate::truncate::for_display(&patterns.join(" "))
+        );
+        print::sub_time_cmd(list_command(env, app_dir, patterns).named(name))
+            .map_err(GoCommandError::Failed)?
+            .stdout_lossy()
+    };
+    main_packages(&stdout, patterns, source)
+}
+
+fn main_packages(
+    list_output: &str,
+    patterns: &[String],
+    source: PackageSource,
+) -> Result<Vec<MainPackage>, GoCommandError> {
+    let packages: Vec<MainPackage> = list_output
         .lines()
         .filter_map(|line| line.split_once('\t'))
         .map(|(import_path, target)| MainPackage {
@@ -158,10 +199,12 @@ pub(crate) fn list_main_packages(
     Ok(packages)
 }
 
+/// `go install` of the patterns: it downloads the modules it needs (reporting each), compiles
+/// what changed and links only binaries that are out of date in GOBIN.
 pub(crate) fn install_packages(
     env: &Env,
     app_dir: &Path,
-    packages: &[MainPackage],
+    patterns: &[String],
     linker_symbol: Option<&(String, String)>,
 ) -> Result<(), GoCommandError> {
     // Checked when the configuration was read, before any download.
@@ -169,7 +212,7 @@ pub(crate) fn install_packages(
     let mut args = vec!["install"];
     args.extend(ldflags.as_deref());
     args.push("--");
-    args.extend(packages.iter().map(|p| p.import_path.as_str()));
+    args.extend(patterns.iter().map(String::as_str));
     let name = format!("go {}", crate::truncate::for_display(&args.join(" ")));
     print::sub_stream_cmd(go_command(env, app_dir, &args).named(name))
         .map(drop)

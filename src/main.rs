@@ -125,7 +125,14 @@ impl Buildpack for GoBuildpack {
                 ),
             },
         )?;
-        let gobin = target::prepare_target(&context, &mut go_env)?;
+        let gobin = target::prepare_target(
+            &context,
+            &mut go_env,
+            &target::TargetMetadata {
+                go_version: artifact.version.to_string(),
+                arch: arch.to_string(),
+            },
+        )?;
 
         print::bullet("Go packages");
         let build_plan = BuildPlan {
@@ -136,13 +143,14 @@ impl Buildpack for GoBuildpack {
         };
         let packages = compile_healing_module_cache(&go_env, app_dir, &build_plan)
             .map_err(GoBuildpackError::GoCommand)?;
+        let binaries: Vec<String> = packages.iter().map(|p| p.binary.clone()).collect();
+        target::remove_stale_binaries(&gobin, &binaries)?;
 
         print::bullet("Processes");
         let launch = if has_procfile {
             print::sub_bullet("Not registering processes: the app has a Procfile, which the Procfile buildpack turns into processes");
             LaunchBuilder::new().build()
         } else {
-            let binaries: Vec<String> = packages.iter().map(|p| p.binary.clone()).collect();
             let plan = go_packages::plan_processes(&binaries);
             go_packages::describe_processes(&plan, &gobin);
             launch_config(&plan, &gobin)?
@@ -202,18 +210,15 @@ fn compile(
 ) -> Result<Vec<go_packages::MainPackage>, go_packages::GoCommandError> {
     if plan.vendored {
         print::sub_bullet("Using the vendored modules in vendor/ (vendor/modules.txt)");
-    } else {
-        go_packages::download_modules(env, app_dir)?;
     }
     print::sub_bullet(format!(
         "Building {} (from {})",
         style::value(truncate::for_display(&plan.patterns.join(" "))),
         plan.package_source
     ));
-    let packages =
-        go_packages::list_main_packages(env, app_dir, plan.patterns, plan.package_source)?;
-    go_packages::install_packages(env, app_dir, &packages, plan.linker_symbol)?;
-    Ok(packages)
+    let listing = go_packages::start_listing(env, app_dir, plan.patterns);
+    go_packages::install_packages(env, app_dir, plan.patterns, plan.linker_symbol)?;
+    go_packages::finish_listing(listing, env, app_dir, plan.patterns, plan.package_source)
 }
 
 /// Compiles; when the go command fails on a file of the module cache and `go mod verify` finds

@@ -22,7 +22,7 @@ fn root_main_package_builds_serves_and_rebuilds_from_cache() {
     );
     assert_eq!(
         first.cache_layers,
-        vec!["go-build-cache", "go-dist", "go-modules"]
+        vec!["go-build-cache", "go-dist", "go-modules", "target"]
     );
     let processes = app.platform.processes().expect("processes");
     let types: Vec<(&str, bool)> = processes
@@ -101,7 +101,13 @@ fn several_binaries_without_web_get_no_default_and_a_warning() {
 fn module_dependencies_come_from_goproxy_and_are_cached() {
     let app = app("with-dependency");
     let first = app.build_ok(&[]);
-    assert_contains(&first.log, "go mod download");
+    // go install fetches what it needs and says so; there is no separate download pass.
+    assert_contains(&first.log, "go: downloading example.test/banner v1.0.0");
+    assert!(
+        !plain(&first.log).contains("go mod download"),
+        "{}",
+        first.log
+    );
     let downloads = app.services.downloads();
     assert!(
         downloads
@@ -285,4 +291,36 @@ fn with_the_toolchain_in_the_image_go_vet_and_go_test_run_in_the_container() {
     assert!(tested.starts_with("ok  \tmyapp\t"), "{tested}");
     let built = app.run_with_args(launcher, &["go", "build", "-o", "/tmp/myapp", "."]);
     assert_eq!(built, "");
+}
+
+#[test]
+fn binaries_are_kept_between_builds_and_a_removed_package_leaves_nothing_behind() {
+    let app = app("multi-cmd");
+    app.build_ok(&[]);
+    let unchanged = app.build_ok(&[]);
+    assert_contains(&unchanged.log, "Keeping the binaries of the last build");
+    // Nothing was relinked: the exported layer of binaries is the previous image's.
+    assert_contains(&unchanged.log, "Reusing layer 'gocnb/go:target'");
+
+    std::fs::rename(
+        app.source().join("cmd/worker"),
+        app.source().join("cmd/jobs"),
+    )
+    .expect("rename");
+    let renamed = app.build_ok(&[]);
+    assert_contains(
+        &renamed.log,
+        "Removed the binary `worker` of the last build: no main package builds it now",
+    );
+    assert_eq!(
+        app.image_binaries(),
+        ["jobs", "web"].iter().map(|s| (*s).to_string()).collect()
+    );
+    let processes = app.platform.processes().expect("processes");
+    let types: Vec<&str> = processes.iter().map(|p| p.process_type.as_str()).collect();
+    assert_eq!(types, vec!["jobs", "web"]);
+    assert_eq!(
+        app.run_to_exit(Some("jobs")),
+        "hello from the worker process: job done\n"
+    );
 }

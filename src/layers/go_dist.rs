@@ -434,7 +434,7 @@ fn unpack_distribution(archive: &Path, destination: &Path) -> Result<u64, String
 }
 
 /// What no build of an app reads, left out of the layer to keep the cache (and an image with
-/// GO_INSTALL_TOOLS_IN_IMAGE) smaller: the standard library's tests (`_test.go` files and
+/// `GO_INSTALL_TOOLS_IN_IMAGE`) smaller: the standard library's tests (`_test.go` files and
 /// `testdata/` directories) and the toolchain's own test suite (`test/`). Building, vetting
 /// and testing the app's packages never reads them.
 fn is_left_out(relative: &Path) -> bool {

@@ -1,28 +1,165 @@
 //! The `target` layer: GOBIN, holding only the compiled binaries. The only launch layer unless
-//! the toolchain is kept in the image.
+//! the toolchain is kept in the image. It is cached too, so that `go install` finds the
+//! binaries of the last build up to date and links only what changed.
 
 use crate::{GoBuildpack, GoBuildpackError};
+use bullet_stream::global::print;
+use bullet_stream::style;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::UncachedLayerDefinition;
+use libcnb::layer::{
+    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
+};
 use libcnb::Env;
-use std::path::PathBuf;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
-/// Creates an empty layer for the binaries and returns its `bin/` (GOBIN), which the launcher
-/// puts on PATH.
+/// Binaries linked by another Go or for another architecture would all be relinked: they are
+/// discarded rather than carried along.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TargetMetadata {
+    pub(crate) go_version: String,
+    pub(crate) arch: String,
+}
+
+/// Why the binaries of the last build cannot serve this one; empty when they can.
+pub(crate) fn reasons_to_discard(cached: &TargetMetadata, wanted: &TargetMetadata) -> Vec<String> {
+    let TargetMetadata { go_version, arch } = cached;
+    let mut reasons = Vec::new();
+    if go_version != &wanted.go_version {
+        reasons.push(format!(
+            "Go changed from {go_version} to {}",
+            wanted.go_version
+        ));
+    }
+    if arch != &wanted.arch {
+        reasons.push(format!(
+            "the architecture changed from {arch} to {}",
+            wanted.arch
+        ));
+    }
+    reasons
+}
+
+/// Prepares the layer for the binaries (keeping the last build's when they can be reused) and
+/// returns its `bin/` (GOBIN), which the launcher puts on PATH.
 pub(crate) fn prepare_target(
     context: &BuildContext<GoBuildpack>,
     env: &mut Env,
+    wanted: &TargetMetadata,
 ) -> libcnb::Result<PathBuf, GoBuildpackError> {
-    let layer = context.uncached_layer(
+    let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "target");
+    let layer = context.cached_layer(
         layer_name!("target"),
-        UncachedLayerDefinition {
+        CachedLayerDefinition {
             build: false,
             launch: true,
+            invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
+            restored_layer_action: &|cached: &TargetMetadata, _| {
+                let reasons = reasons_to_discard(cached, wanted);
+                if reasons.is_empty() {
+                    (RestoredLayerAction::KeepLayer, reasons)
+                } else {
+                    (RestoredLayerAction::DeleteLayer, reasons)
+                }
+            },
         },
     )?;
+    print::bullet("Binaries");
+    if let Some(reason) = unreadable {
+        print::sub_bullet(format!(
+            "Discarding the binaries of the last build: {reason}"
+        ));
+    }
+    match &layer.state {
+        LayerState::Restored { .. } => print::sub_bullet(
+            "Keeping the binaries of the last build: go install relinks only what changed",
+        ),
+        LayerState::Empty { cause } => {
+            if let EmptyLayerCause::RestoredLayerAction { cause: reasons } = cause {
+                print::sub_bullet(format!(
+                    "Discarding the binaries of the last build: {}",
+                    reasons.join("; ")
+                ));
+            }
+            layer.write_metadata(wanted)?;
+        }
+    }
     let gobin = layer.path().join("bin");
     std::fs::create_dir_all(&gobin).map_err(GoBuildpackError::CreateGobin)?;
     env.insert("GOBIN", &gobin);
     Ok(gobin)
+}
+
+/// Removes binaries that no main package of this build produces (a package removed or renamed
+/// since the last build), so that the image never carries a stale one. Returns their names.
+pub(crate) fn remove_stale_binaries(
+    gobin: &Path,
+    built: &[String],
+) -> Result<Vec<String>, GoBuildpackError> {
+    let built: BTreeSet<&str> = built.iter().map(String::as_str).collect();
+    let mut removed = Vec::new();
+    for entry in std::fs::read_dir(gobin).map_err(GoBuildpackError::CreateGobin)? {
+        let entry = entry.map_err(GoBuildpackError::CreateGobin)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !built.contains(name.as_str()) {
+            std::fs::remove_file(entry.path()).map_err(GoBuildpackError::CreateGobin)?;
+            print::sub_bullet(format!(
+                "Removed the binary {} of the last build: no main package builds it now",
+                style::value(&name)
+            ));
+            removed.push(name);
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata(go_version: &str, arch: &str) -> TargetMetadata {
+        TargetMetadata {
+            go_version: go_version.to_string(),
+            arch: arch.to_string(),
+        }
+    }
+
+    #[test]
+    fn binaries_are_kept_for_the_same_go_and_arch_only() {
+        let cached = metadata("1.26.6", "amd64");
+        assert!(reasons_to_discard(&cached, &cached.clone()).is_empty());
+        assert_eq!(
+            reasons_to_discard(&cached, &metadata("1.27.3", "arm64")),
+            vec![
+                "Go changed from 1.26.6 to 1.27.3",
+                "the architecture changed from amd64 to arm64"
+            ]
+        );
+    }
+
+    #[test]
+    fn metadata_toml_is_pinned() {
+        assert_eq!(
+            toml::to_string(&metadata("1.26.6", "amd64")).expect("serialize"),
+            "go_version = \"1.26.6\"\narch = \"amd64\"\n"
+        );
+    }
+
+    #[test]
+    fn binaries_no_package_builds_are_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["web", "worker", "old-tool"] {
+            std::fs::write(dir.path().join(name), "binary").expect("write");
+        }
+        let removed =
+            remove_stale_binaries(dir.path(), &[String::from("web"), String::from("worker")])
+                .expect("removed");
+        assert_eq!(removed, vec!["old-tool"]);
+        assert!(dir.path().join("web").is_file());
+        assert!(!dir.path().join("old-tool").exists());
+    }
 }

@@ -11,6 +11,7 @@ use crate::go_mirror::ensure_go_archive;
 use crate::platform::{BuildReport, Platform};
 use crate::{cnb_lifecycle, package_buildpack, LocalServices};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -133,7 +134,7 @@ impl BareGo {
     }
 }
 
-/// The highest resident set size (VmHWM) of the buildpack's own process while a build runs:
+/// The highest resident set size (`VmHWM`) of the buildpack's own process while a build runs:
 /// the process whose argv[0] is the buildpack's `bin/build` under `/cnb/buildpacks`, not the go
 /// commands it starts.
 struct PeakRssWatcher {
@@ -290,44 +291,48 @@ pub fn run(workspace_root: &Path, rounds: usize) -> Result<String, String> {
     let _ = std::fs::remove_dir_all(&work);
 
     let mut out = String::new();
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "bench-deps (2 module dependencies, 2 binaries), Go {GO_VERSION}, {rounds} interleaved rounds, medians\n\n"
-    ));
+    );
     out.push_str("| scenario | bare go | build phase | ratio | whole build (analyze..export) |\n|---|---|---|---|---|\n");
     for (index, scenario_samples) in samples.iter().enumerate() {
         let mut bare: Vec<Duration> = scenario_samples.iter().map(|s| s.bare).collect();
         let mut build: Vec<Duration> = scenario_samples.iter().map(|s| s.build_phase).collect();
         let mut whole: Vec<Duration> = scenario_samples.iter().map(|s| s.whole_build).collect();
         let (bare, build, whole) = (median(&mut bare), median(&mut build), median(&mut whole));
-        out.push_str(&format!(
-            "| {} | {:.2} s | {:.2} s | {:.2}× | {:.2} s |\n",
+        let _ = writeln!(
+            out,
+            "| {} | {:.2} s | {:.2} s | {:.2}× | {:.2} s |",
             SCENARIOS[index],
             bare.as_secs_f64(),
             build.as_secs_f64(),
             build.as_secs_f64() / bare.as_secs_f64().max(0.001),
             whole.as_secs_f64()
-        ));
+        );
     }
     if let Some((scenario, (cache, image))) = sizes.last() {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\nLayers after the {scenario} build of the last round:\n"
-        ));
+        );
         for (label, layers) in [("cache", cache), ("image", image)] {
             let total: u64 = layers.values().sum();
             let parts: Vec<String> = layers
                 .iter()
                 .map(|(name, bytes)| format!("{name} {}", megabytes(*bytes)))
                 .collect();
-            out.push_str(&format!(
-                "- {label}: {} ({})\n",
+            let _ = writeln!(
+                out,
+                "- {label}: {} ({})",
                 megabytes(total),
                 parts.join(", ")
-            ));
+            );
         }
     }
-    out.push_str(&format!(
-        "\nBuildpack peak RSS (its own process, not the go commands): {} KiB\n",
-        peak_rss_kib
-    ));
+    let _ = writeln!(
+        out,
+        "\nBuildpack peak RSS (its own process, not the go commands): {peak_rss_kib} KiB"
+    );
     Ok(out)
 }
