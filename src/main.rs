@@ -113,7 +113,7 @@ impl Buildpack for GoBuildpack {
         if !vendored {
             go_modules::prepare_go_modules(&context, &mut go_env)?;
         }
-        go_build_cache::prepare_go_build_cache(
+        let build_cache = go_build_cache::prepare_go_build_cache(
             &context,
             &mut go_env,
             &GoBuildCacheMetadata {
@@ -145,6 +145,7 @@ impl Buildpack for GoBuildpack {
             .map_err(GoBuildpackError::GoCommand)?;
         let binaries: Vec<String> = packages.iter().map(|p| p.binary.clone()).collect();
         target::remove_stale_binaries(&gobin, &binaries)?;
+        go_build_cache::prune_unused_entries(&build_cache)?;
 
         print::bullet("Processes");
         let launch = if has_procfile {

@@ -10,6 +10,8 @@ use libcnb::layer::{
 };
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Go's cache keys already include the toolchain, so a stale cache is never wrong, only
 /// wasted space: discard it when nothing in it can be used again.
@@ -47,11 +49,18 @@ pub(crate) fn reasons_to_discard(
     reasons
 }
 
+/// GOCACHE, ready for a build whose unused entries are pruned after it (see
+/// [`prune_unused_entries`]).
+pub(crate) struct BuildCache {
+    gocache: PathBuf,
+    aged_before: SystemTime,
+}
+
 pub(crate) fn prepare_go_build_cache(
     context: &BuildContext<GoBuildpack>,
     env: &mut Env,
     wanted: &GoBuildCacheMetadata,
-) -> libcnb::Result<(), GoBuildpackError> {
+) -> libcnb::Result<BuildCache, GoBuildpackError> {
     let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "go-build-cache");
     let layer = context.cached_layer(
         layer_name!("go-build-cache"),
@@ -91,7 +100,9 @@ pub(crate) fn prepare_go_build_cache(
             layer.write_metadata(wanted)?;
         }
     }
-    env.insert("GOCACHE", layer.path().join("gocache"));
+    let gocache = layer.path().join("gocache");
+    let aged_before = age_entries(&gocache).map_err(GoBuildpackError::PrepareBuildCache)?;
+    env.insert("GOCACHE", &gocache);
     // Go keeps telemetry counters under the user config directory; a build must not write
     // outside its layers, so the go command's config lives here, with telemetry off.
     let config_home = layer.path().join("config");
@@ -100,6 +111,79 @@ pub(crate) fn prepare_go_build_cache(
         .and_then(|()| std::fs::write(telemetry.join("mode"), "off"))
         .map_err(GoBuildpackError::PrepareBuildCache)?;
     env.insert("XDG_CONFIG_HOME", config_home);
+    Ok(BuildCache {
+        gocache,
+        aged_before,
+    })
+}
+
+/// How old entries are made before a build: older than the go command's one-hour interval, so
+/// that each entry the build uses gets its mtime set to now.
+const AGE: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// The go command marks the cache entries it uses by their mtime and trims those unused for
+/// five days, but the lifecycle restores every cached file with the restore time as its mtime,
+/// so Go's own trimming never fires and the cache would grow with every build. Instead, every
+/// entry is aged before the build, Go's trim is held off for this build (`trim.txt`), and after
+/// a successful build the entries it did not use are removed: the cache keeps exactly what the
+/// last build needed, which is what the next build reuses. Returns the instant that separates
+/// used from unused entries.
+fn age_entries(gocache: &Path) -> std::io::Result<SystemTime> {
+    let now = SystemTime::now();
+    let aged = filetime::FileTime::from_system_time(now - AGE);
+    for path in entry_files(gocache)? {
+        filetime::set_file_mtime(&path, aged)?;
+    }
+    std::fs::create_dir_all(gocache)?;
+    let unix_now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    std::fs::write(gocache.join("trim.txt"), format!("{unix_now}\n"))?;
+    Ok(now - AGE / 2)
+}
+
+/// The entry files of a GOCACHE (`<2 hex digits>/<hash>-a|-d`).
+fn entry_files(gocache: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(gocache) else {
+        return Ok(files);
+    };
+    for dir in dirs {
+        let dir = dir?;
+        if dir.file_name().len() != 2 || !dir.file_type()?.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(dir.path())? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                files.push(entry.path());
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Removes the entries the build did not use (see [`age_entries`]) and says how much that freed.
+pub(crate) fn prune_unused_entries(cache: &BuildCache) -> Result<(), GoBuildpackError> {
+    let mut removed_files = 0;
+    let mut removed_bytes = 0;
+    for path in entry_files(&cache.gocache).map_err(GoBuildpackError::PrepareBuildCache)? {
+        let metadata = path
+            .metadata()
+            .map_err(GoBuildpackError::PrepareBuildCache)?;
+        if metadata
+            .modified()
+            .is_ok_and(|mtime| mtime < cache.aged_before)
+        {
+            std::fs::remove_file(&path).map_err(GoBuildpackError::PrepareBuildCache)?;
+            removed_files += 1;
+            removed_bytes += metadata.len();
+        }
+    }
+    if removed_files > 0 {
+        print::sub_bullet(format!(
+            "Pruned the build cache: {removed_files} entries ({:.1} MB) this build did not use",
+            f64::from(u32::try_from(removed_bytes / 100_000).unwrap_or(u32::MAX)) / 10.0
+        ));
+    }
     Ok(())
 }
 
@@ -113,6 +197,37 @@ mod tests {
             arch: arch.to_string(),
             distro: distro.to_string(),
         }
+    }
+
+    #[test]
+    fn entries_the_build_did_not_use_are_pruned() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let gocache = dir.path().join("gocache");
+        std::fs::create_dir_all(gocache.join("ab")).expect("mkdir");
+        for name in ["ab/used-a", "ab/unused-d"] {
+            std::fs::write(gocache.join(name), "entry").expect("write");
+        }
+        std::fs::write(gocache.join("README"), "kept").expect("write");
+        let aged_before = age_entries(&gocache).expect("aged");
+        // The go command marks what it uses by setting the mtime to now.
+        filetime::set_file_mtime(gocache.join("ab/used-a"), filetime::FileTime::now())
+            .expect("touch");
+        prune_unused_entries(&BuildCache {
+            gocache: gocache.clone(),
+            aged_before,
+        })
+        .expect("pruned");
+        assert!(gocache.join("ab/used-a").is_file());
+        assert!(!gocache.join("ab/unused-d").exists());
+        assert!(gocache.join("README").is_file());
+        // Go's own trim is held off for this build.
+        let trim = std::fs::read_to_string(gocache.join("trim.txt")).expect("trim.txt");
+        let last_trim: u64 = trim.trim().parse().expect("unix time");
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("time")
+            .as_secs();
+        assert!(now - last_trim < 60);
     }
 
     #[test]

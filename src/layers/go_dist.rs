@@ -74,6 +74,30 @@ pub(crate) fn reasons_to_discard(cached: &GoDistMetadata, wanted: &GoDistMetadat
     reasons
 }
 
+/// The instant every file of GOROOT/src is given.
+const PINNED_SOURCE_MTIME: i64 = 946_684_800; // 2000-01-01T00:00:00Z
+
+/// Gives the standard library's files one fixed mtime. The go command keeps an index of each
+/// standard package keyed by its files' mtimes, and the lifecycle restores cached files with
+/// the restore time: without this, every build would miss the index and re-read the standard
+/// library (about 0.15 s of each rebuild).
+fn pin_source_mtimes(goroot: &Path) -> std::io::Result<()> {
+    let pinned = filetime::FileTime::from_unix_time(PINNED_SOURCE_MTIME, 0);
+    let mut dirs = vec![goroot.join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                dirs.push(entry.path());
+            } else if kind.is_file() {
+                filetime::set_file_mtime(entry.path(), pinned)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What makes a cached distribution unusable though its metadata matches: a cheap check that
 /// `bin/go` is there, executable, and reports the expected version.
 fn toolchain_problem(goroot: &Path, version: &str) -> Option<String> {
@@ -183,6 +207,10 @@ pub(crate) fn install_go_dist(
     }
 
     let goroot = layer.path();
+    pin_source_mtimes(&goroot).map_err(|error| GoDistError::Unpack {
+        url: String::from("the cached toolchain"),
+        reason: format!("setting file times: {error}"),
+    })?;
     layer.write_env(LayerEnv::new().chainable_insert(
         Scope::All,
         ModificationBehavior::Override,

@@ -221,12 +221,57 @@ fn megabytes(bytes: u64) -> String {
     format!("{mb:.1} MB")
 }
 
+/// A cold build and then `edits` rebuilds, each after a one-line edit; returns the cache's
+/// size by layer after the cold build and after each fifth edit.
+fn cache_growth(
+    platform: &Platform,
+    app: &Path,
+    env: &[(&str, &str)],
+    edits: usize,
+) -> Result<String, String> {
+    let mut out = format!("\nCache after successive one-line edits ({edits} rebuilds):\n");
+    for build in 0..=edits {
+        if build > 0 {
+            let path = app.join("cmd/web/main.go");
+            let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            let edited = text.replace(
+                "banner.For(\"bench-deps",
+                &format!("banner.For(\"edit {build}, bench-deps"),
+            );
+            std::fs::write(&path, edited).map_err(|e| e.to_string())?;
+        }
+        let report = platform.build(app, env).map_err(|e| e.to_string())?;
+        if !report.succeeded {
+            return Err(format!("edit rebuild {build} failed:\n{}", report.log));
+        }
+        if build % 5 == 0 {
+            let sizes = platform.cached_layer_sizes();
+            let parts: Vec<String> = sizes
+                .iter()
+                .map(|(name, bytes)| format!("{name} {}", megabytes(*bytes)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "- after {}: {} ({})",
+                if build == 0 {
+                    String::from("the cold build")
+                } else {
+                    format!("edit {build}")
+                },
+                megabytes(sizes.values().sum()),
+                parts.join(", ")
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// Runs the benchmark and returns its report.
 ///
 /// # Errors
 /// When setting up, a bare go command or a build fails.
 #[allow(clippy::too_many_lines)]
-pub fn run(workspace_root: &Path, rounds: usize) -> Result<String, String> {
+pub fn run(workspace_root: &Path, rounds: usize, edit_series: usize) -> Result<String, String> {
     let lifecycle = cnb_lifecycle::install(workspace_root)?;
     let buildpack = package_buildpack(workspace_root)?;
     let work = std::env::temp_dir().join(format!("gocnb-bench-{}", std::process::id()));
@@ -288,6 +333,17 @@ pub fn run(workspace_root: &Path, rounds: usize) -> Result<String, String> {
             }
         }
     }
+    let series = if edit_series > 0 {
+        eprintln!("[bench] {edit_series} successive edit rebuilds");
+        let dir = work.join("edit-series");
+        let platform = Platform::new(&dir.join("platform"), &buildpack, &lifecycle)
+            .map_err(|e| e.to_string())?;
+        let app = dir.join("app");
+        copy_fixture(workspace_root, &app)?;
+        Some(cache_growth(&platform, &app, &env, edit_series)?)
+    } else {
+        None
+    };
     let _ = std::fs::remove_dir_all(&work);
 
     let mut out = String::new();
@@ -329,6 +385,9 @@ pub fn run(workspace_root: &Path, rounds: usize) -> Result<String, String> {
                 parts.join(", ")
             );
         }
+    }
+    if let Some(series) = series {
+        out.push_str(&series);
     }
     let _ = writeln!(
         out,

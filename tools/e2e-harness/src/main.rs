@@ -4,7 +4,7 @@
 //! ```text
 //! cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]
 //! cnb-local setup               (the lifecycle and the Go toolchain mirror, cached)
-//! cnb-local bench [--rounds N]  (bare go against the buildpack through the lifecycle)
+//! cnb-local bench [--rounds N] [--edit-series N]  (bare go against the buildpack through the lifecycle)
 //! cnb-local provision-go [VERSION]...
 //! cnb-local goproxy <out dir>
 //! ```
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage:\n  cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]\n  cnb-local setup\n  cnb-local bench [--rounds N]\n  cnb-local provision-go [VERSION]...\n  cnb-local goproxy <out dir>";
+const USAGE: &str = "usage:\n  cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]\n  cnb-local setup\n  cnb-local bench [--rounds N] [--edit-series N]\n  cnb-local provision-go [VERSION]...\n  cnb-local goproxy <out dir>";
 
 fn run(args: &[String]) -> Result<(), String> {
     let mut app = None;
@@ -114,6 +114,27 @@ fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut rounds = 3;
+    let mut edit_series = 0;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let number = iter
+            .next()
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| USAGE.to_string());
+        match arg.as_str() {
+            "--rounds" => rounds = number?.max(1),
+            "--edit-series" => edit_series = number?,
+            _ => return Err(USAGE.to_string()),
+        }
+    }
+    install_lifecycle()?;
+    let report = e2e_harness::bench::run(&workspace_root(), rounds, edit_series)?;
+    print!("{report}");
+    Ok(())
+}
+
 fn install_lifecycle() -> Result<e2e_harness::InstalledLifecycle, String> {
     println!(
         "[cnb-local] installing the CNB lifecycle {} (built with the machine's Go; cached)",
@@ -139,21 +160,7 @@ fn main() -> ExitCode {
                 }
             })
         }),
-        Some("bench") => {
-            let rounds = match args.get(1).map(String::as_str) {
-                Some("--rounds") => args
-                    .get(2)
-                    .and_then(|n| n.parse::<usize>().ok())
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| USAGE.to_string()),
-                None => Ok(3),
-                Some(_) => Err(USAGE.to_string()),
-            };
-            rounds.and_then(|rounds| {
-                install_lifecycle()?;
-                e2e_harness::bench::run(&workspace_root(), rounds).map(|report| print!("{report}"))
-            })
-        }
+        Some("bench") => bench(&args[1..]),
         Some("goproxy") => match args.get(1) {
             Some(out) => e2e_harness::goproxy::build_goproxy(
                 &workspace_root().join("test-fixtures").join("goproxy"),
