@@ -1,18 +1,30 @@
 //! The end-to-end scenarios against a real CNB platform: `pack` with a builder image, in Docker.
 //! They need Docker, `pack` and internet access (Go comes from go.dev), so they are ignored by
-//! default: `cargo test --test integration_test -- --ignored`.
+//! default: `cargo test --test integration_test -- --ignored`. The builder and the target come
+//! from `INTEGRATION_TEST_BUILDER` (default `heroku/builder:24`) and `INTEGRATION_TEST_TARGET`
+//! (default `x86_64-unknown-linux-musl`), as the CI matrix sets them.
 
 use libcnb_test::{
     assert_contains, BuildConfig, ContainerConfig, PackResult, TestContext, TestRunner,
 };
 use std::time::{Duration, Instant};
 
-const BUILDER: &str = "heroku/builder:24";
 const PORT: u16 = 8080;
 
+fn from_env(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
 fn config(fixture: &str) -> BuildConfig {
-    let mut config = BuildConfig::new(BUILDER, format!("test-fixtures/{fixture}"));
-    config.target_triple("x86_64-unknown-linux-musl");
+    let builder = from_env("INTEGRATION_TEST_BUILDER", "heroku/builder:24");
+    let mut config = BuildConfig::new(builder, format!("test-fixtures/{fixture}"));
+    config.target_triple(from_env(
+        "INTEGRATION_TEST_TARGET",
+        "x86_64-unknown-linux-musl",
+    ));
     config
 }
 
