@@ -200,7 +200,7 @@ fn a_failing_go_command_shows_its_output() {
     );
     let report = app.build_fails(&[]);
     assert_contains(&report.log, "undefined: undefinedFunction");
-    assert_contains(&report.log, "`go install -- myapp` failed");
+    assert_contains(&report.log, "`go install -- ./...` failed");
 }
 
 #[test]
