@@ -87,7 +87,17 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
         ),
         GoBuildpackError::PrepareBuildCache(source) => message(
             "Could not prepare the Go build cache",
-            &format!("Writing the go command's configuration into the go-build-cache layer failed: {source}\n\nRetry the build."),
+            &format!(
+                "Preparing the go-build-cache layer (the go command's configuration, and the entries' ages used to prune what a build does not use) failed: {source}\n\n\
+                 Retry the build; if it fails again, clear the build cache (`pack build --clear-cache`, or your platform's equivalent)."
+            ),
+        ),
+        GoBuildpackError::RemoveStaleBinaries(source) => message(
+            "Could not remove binaries of the last build",
+            &format!(
+                "Removing binaries that no main package builds any more from the target layer failed: {source}\n\n\
+                 Retry the build; if it fails again, clear the build cache (`pack build --clear-cache`, or your platform's equivalent)."
+            ),
         ),
         GoBuildpackError::InvalidProcessType(name) => message(
             "Invalid process name",
@@ -432,6 +442,17 @@ mod tests {
         let shown = buildpack_error(GoBuildpackError::GoMod(error));
         assert!(shown.len() < 2_000, "{} bytes", shown.len());
         insta::assert_snapshot!(shown);
+    }
+
+    #[test]
+    fn layer_file_errors() {
+        let denied = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::PrepareBuildCache(
+            denied()
+        )));
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::RemoveStaleBinaries(
+            denied()
+        )));
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub(crate) enum GoBuildpackError {
     GoCommand(GoCommandError),
     PackagePattern(go_packages::FlagLikePattern),
     CreateGobin(std::io::Error),
+    RemoveStaleBinaries(std::io::Error),
     PrepareBuildCache(std::io::Error),
     InvalidProcessType(String),
 }
@@ -145,7 +146,7 @@ impl Buildpack for GoBuildpack {
             .map_err(GoBuildpackError::GoCommand)?;
         let binaries: Vec<String> = packages.iter().map(|p| p.binary.clone()).collect();
         target::remove_stale_binaries(&gobin, &binaries)?;
-        go_build_cache::prune_unused_entries(&build_cache)?;
+        go_build_cache::prune_unused_entries(&build_cache);
 
         print::bullet("Processes");
         let launch = if has_procfile {

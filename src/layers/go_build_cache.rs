@@ -162,21 +162,29 @@ fn entry_files(gocache: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Removes the entries the build did not use (see [`age_entries`]) and says how much that freed.
-pub(crate) fn prune_unused_entries(cache: &BuildCache) -> Result<(), GoBuildpackError> {
+/// Pruning only saves space: if it fails, the build goes on with a warning and the next build
+/// prunes again.
+pub(crate) fn prune_unused_entries(cache: &BuildCache) {
     let mut removed_files = 0;
     let mut removed_bytes = 0;
-    for path in entry_files(&cache.gocache).map_err(GoBuildpackError::PrepareBuildCache)? {
-        let metadata = path
-            .metadata()
-            .map_err(GoBuildpackError::PrepareBuildCache)?;
-        if metadata
-            .modified()
-            .is_ok_and(|mtime| mtime < cache.aged_before)
-        {
-            std::fs::remove_file(&path).map_err(GoBuildpackError::PrepareBuildCache)?;
-            removed_files += 1;
-            removed_bytes += metadata.len();
+    let mut prune = || -> std::io::Result<()> {
+        for path in entry_files(&cache.gocache)? {
+            let metadata = path.metadata()?;
+            if metadata
+                .modified()
+                .is_ok_and(|mtime| mtime < cache.aged_before)
+            {
+                std::fs::remove_file(&path)?;
+                removed_files += 1;
+                removed_bytes += metadata.len();
+            }
         }
+        Ok(())
+    };
+    if let Err(error) = prune() {
+        print::warning(format!(
+            "Could not prune the build cache ({error}); it keeps entries this build did not use until a later build prunes them."
+        ));
     }
     if removed_files > 0 {
         print::sub_bullet(format!(
@@ -184,7 +192,6 @@ pub(crate) fn prune_unused_entries(cache: &BuildCache) -> Result<(), GoBuildpack
             f64::from(u32::try_from(removed_bytes / 100_000).unwrap_or(u32::MAX)) / 10.0
         ));
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -215,8 +222,7 @@ mod tests {
         prune_unused_entries(&BuildCache {
             gocache: gocache.clone(),
             aged_before,
-        })
-        .expect("pruned");
+        });
         assert!(gocache.join("ab/used-a").is_file());
         assert!(!gocache.join("ab/unused-d").exists());
         assert!(gocache.join("README").is_file());

@@ -207,10 +207,12 @@ pub(crate) fn install_go_dist(
     }
 
     let goroot = layer.path();
-    pin_source_mtimes(&goroot).map_err(|error| GoDistError::Unpack {
-        url: String::from("the cached toolchain"),
-        reason: format!("setting file times: {error}"),
-    })?;
+    // Only speed depends on it: a failure is reported, not fatal.
+    if let Err(error) = pin_source_mtimes(&goroot) {
+        print::warning(format!(
+            "Could not set the standard library's file times ({error}); the go command re-reads the standard library in this build."
+        ));
+    }
     layer.write_env(LayerEnv::new().chainable_insert(
         Scope::All,
         ModificationBehavior::Override,

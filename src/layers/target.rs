@@ -101,11 +101,11 @@ pub(crate) fn remove_stale_binaries(
 ) -> Result<Vec<String>, GoBuildpackError> {
     let built: BTreeSet<&str> = built.iter().map(String::as_str).collect();
     let mut removed = Vec::new();
-    for entry in std::fs::read_dir(gobin).map_err(GoBuildpackError::CreateGobin)? {
-        let entry = entry.map_err(GoBuildpackError::CreateGobin)?;
+    for entry in std::fs::read_dir(gobin).map_err(GoBuildpackError::RemoveStaleBinaries)? {
+        let entry = entry.map_err(GoBuildpackError::RemoveStaleBinaries)?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if !built.contains(name.as_str()) {
-            std::fs::remove_file(entry.path()).map_err(GoBuildpackError::CreateGobin)?;
+            std::fs::remove_file(entry.path()).map_err(GoBuildpackError::RemoveStaleBinaries)?;
             print::sub_bullet(format!(
                 "Removed the binary {} of the last build: no main package builds it now",
                 style::value(&name)
