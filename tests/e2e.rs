@@ -24,12 +24,7 @@ fn root_main_package_builds_serves_and_rebuilds_from_cache() {
         first.cache_layers,
         vec!["go-build-cache", "go-dist", "go-modules", "target"]
     );
-    let processes = app.platform.processes().expect("processes");
-    let types: Vec<(&str, bool)> = processes
-        .iter()
-        .map(|p| (p.process_type.as_str(), p.default))
-        .collect();
-    assert_eq!(types, vec![("myapp", false), ("web", true)]);
+    app.assert_processes(&[("myapp", false), ("web", true)]);
     let (_web, body) = app.get(None);
     assert_eq!(body, "hello from root-main, built with go1.25.5\n");
 
@@ -62,12 +57,7 @@ fn web_and_worker_commands_become_processes() {
     let app = app("multi-cmd");
     let report = app.build_ok(&[]);
     assert_contains(&report.log, "Resolved Go `1.26.6`");
-    let processes = app.platform.processes().expect("processes");
-    let types: Vec<(&str, bool)> = processes
-        .iter()
-        .map(|p| (p.process_type.as_str(), p.default))
-        .collect();
-    assert_eq!(types, vec![("web", true), ("worker", false)]);
+    app.assert_processes(&[("web", true), ("worker", false)]);
     // The internal package is compiled in, not installed.
     assert_eq!(
         app.image_binaries(),
@@ -316,9 +306,7 @@ fn binaries_are_kept_between_builds_and_a_removed_package_leaves_nothing_behind(
         app.image_binaries(),
         ["jobs", "web"].iter().map(|s| (*s).to_string()).collect()
     );
-    let processes = app.platform.processes().expect("processes");
-    let types: Vec<&str> = processes.iter().map(|p| p.process_type.as_str()).collect();
-    assert_eq!(types, vec!["jobs", "web"]);
+    app.assert_processes(&[("jobs", false), ("web", true)]);
     assert_eq!(
         app.run_to_exit(Some("jobs")),
         "hello from the worker process: job done\n"

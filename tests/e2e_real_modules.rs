@@ -35,12 +35,7 @@ fn a_chi_service_builds_from_the_module_proxy_and_serves() {
     let app = app("chi-web");
     let report = app.build_ok(&[REAL_GOPROXY]);
     assert_contains(&report.log, "Resolved Go `1.26.6`");
-    let processes = app.platform.processes().expect("processes");
-    let types: Vec<(&str, bool)> = processes
-        .iter()
-        .map(|p| (p.process_type.as_str(), p.default))
-        .collect();
-    assert_eq!(types, vec![("chiweb", false), ("web", true)]);
+    app.assert_processes(&[("chiweb", false), ("web", true)]);
 
     let (web, port, body) = app.serve(None);
     assert_eq!(body, "hello from chi, built with go1.26.6\n");
@@ -62,12 +57,7 @@ fn a_cobra_cli_and_a_worker_become_processes_that_run() {
         &report.log,
         "None of the binaries is named `web`, so the image has no default process.",
     );
-    let processes = app.platform.processes().expect("processes");
-    let types: Vec<(&str, bool)> = processes
-        .iter()
-        .map(|p| (p.process_type.as_str(), p.default))
-        .collect();
-    assert_eq!(types, vec![("gocnbctl", false), ("worker", false)]);
+    app.assert_processes(&[("gocnbctl", false), ("worker", false)]);
 
     assert_eq!(
         app.run_to_exit(Some("gocnbctl")),
@@ -93,12 +83,7 @@ fn a_heroku_install_comment_installs_migrate_from_a_dependency() {
         &report.log,
         "Building `./cmd/web github.com/golang-migrate/migrate/v4/cmd/migrate` (from `// +heroku install` in go.mod)",
     );
-    let processes = app.platform.processes().expect("processes");
-    let types: Vec<(&str, bool)> = processes
-        .iter()
-        .map(|p| (p.process_type.as_str(), p.default))
-        .collect();
-    assert_eq!(types, vec![("migrate", false), ("web", true)]);
+    app.assert_processes(&[("migrate", false), ("web", true)]);
 
     let (_web, body) = app.get(None);
     assert_eq!(body, "hello from migrate-install, built with go1.26.6\n");

@@ -124,6 +124,16 @@ impl TestApp {
         assert!(count > 0, "no binaries in the image");
     }
 
+    /// Asserts the exported image's processes: type and whether it is the default, by type.
+    pub fn assert_processes(&self, expected: &[(&str, bool)]) {
+        let processes = self.platform.processes().expect("processes");
+        let types: Vec<(&str, bool)> = processes
+            .iter()
+            .map(|p| (p.process_type.as_str(), p.default))
+            .collect();
+        assert_eq!(types, expected);
+    }
+
     /// The names of the binaries in the exported image.
     pub fn image_binaries(&self) -> std::collections::BTreeSet<String> {
         let image = self.platform.unpack_image().expect("unpack image");
