@@ -10,7 +10,6 @@
 use crate::go_mirror::ensure_go_archive;
 use crate::platform::{BuildReport, Platform};
 use crate::{cnb_lifecycle, package_buildpack, LocalServices};
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -201,14 +200,6 @@ fn phase(report: &BuildReport, name: &str) -> Duration {
         .sum()
 }
 
-/// Bytes of each layer: cached layers from the build cache, image layers from the exported
-/// image (the run image's and the lifecycle's own layers summed apart).
-fn layer_bytes(platform: &Platform) -> (BTreeMap<String, u64>, BTreeMap<String, u64>) {
-    let cache = platform.cached_layer_sizes();
-    let image = platform.image_layer_sizes().unwrap_or_default();
-    (cache, image)
-}
-
 fn median(values: &mut [Duration]) -> Duration {
     values.sort();
     values.get(values.len() / 2).copied().unwrap_or_default()
@@ -329,7 +320,13 @@ pub fn run(workspace_root: &Path, rounds: usize, edit_series: usize) -> Result<S
                 whole_build,
             });
             if round == rounds {
-                sizes.push((SCENARIOS[index], layer_bytes(&platform)));
+                sizes.push((
+                    SCENARIOS[index],
+                    (
+                        platform.cached_layer_sizes(),
+                        platform.image_layer_sizes().unwrap_or_default(),
+                    ),
+                ));
             }
         }
     }

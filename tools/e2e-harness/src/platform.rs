@@ -42,6 +42,14 @@ fn io_error(context: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> P
     move |error| PlatformError(format!("{context}: {error}"))
 }
 
+/// A layer's entry in lifecycle metadata (`buildpacks[].layers.<name>`).
+fn layer_entry_mut<'a>(metadata: &'a mut Value, name: &str) -> Option<&'a mut Value> {
+    metadata["buildpacks"]
+        .as_array_mut()?
+        .iter_mut()
+        .find_map(|buildpack| buildpack["layers"].get_mut(name))
+}
+
 /// What a build did.
 #[derive(Debug, Clone)]
 pub struct BuildReport {
@@ -383,23 +391,21 @@ impl Platform {
     /// The `[metadata]` the buildpack wrote for a cached layer, as the cache holds it.
     #[must_use]
     pub fn cached_layer_metadata(&self, name: &str) -> Option<Value> {
-        let metadata = self.cache_metadata()?;
-        metadata["buildpacks"]
-            .as_array()?
-            .iter()
-            .find_map(|buildpack| buildpack["layers"].get(name))
+        self.cached_layer_entry(name)
             .map(|layer| layer["data"].clone())
+    }
+
+    /// A layer's entry in the build cache's metadata (`sha`, `data`, types).
+    fn cached_layer_entry(&self, name: &str) -> Option<Value> {
+        let mut metadata = self.cache_metadata()?;
+        layer_entry_mut(&mut metadata, name).map(Value::take)
     }
 
     /// The digest of a cached layer's contents as the build cache stores it: unchanged between
     /// two builds exactly when the layer's files are.
     #[must_use]
     pub fn cached_layer_digest(&self, name: &str) -> Option<String> {
-        let metadata = self.cache_metadata()?;
-        metadata["buildpacks"]
-            .as_array()?
-            .iter()
-            .find_map(|buildpack| buildpack["layers"].get(name))
+        self.cached_layer_entry(name)
             .and_then(|layer| layer["sha"].as_str().map(String::from))
     }
 
@@ -552,13 +558,7 @@ impl Platform {
         let mut metadata = self
             .cache_metadata()
             .ok_or_else(|| PlatformError(String::from("no cache metadata")))?;
-        let layer = metadata["buildpacks"]
-            .as_array_mut()
-            .and_then(|buildpacks| {
-                buildpacks
-                    .iter_mut()
-                    .find_map(|buildpack| buildpack["layers"].get_mut(name))
-            })
+        let layer = layer_entry_mut(&mut metadata, name)
             .ok_or_else(|| PlatformError(format!("no cached layer {name}")))?;
         edit(layer);
         let text = serde_json::to_vec(&metadata).map_err(|e| PlatformError(e.to_string()))?;
