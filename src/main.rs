@@ -5,6 +5,7 @@ mod download;
 mod errors;
 mod go_mod;
 mod go_packages;
+mod go_settings;
 mod go_version;
 mod inventory;
 mod layers;
@@ -92,6 +93,7 @@ impl Buildpack for GoBuildpack {
                 .map_err(GoBuildpackError::PackagePattern)?;
         let has_procfile = app_dir.join("Procfile").is_file();
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
+        let settings = go_settings::GoSettings::from_env(&env, app_dir, vendored);
         let arch = inventory::parse_target_arch(&context.target.arch)
             .map_err(GoBuildpackError::Resolve)?;
         let (inventory, inventory_location) =
@@ -101,8 +103,9 @@ impl Buildpack for GoBuildpack {
         let artifact = inventory::resolve_release(&inventory, &inventory_location, &request, arch)
             .map_err(GoBuildpackError::Resolve)?;
         print_version_choice(&request, artifact, &inventory_location);
+        settings.print();
 
-        let mut go_env = go_command_env(env, &config);
+        let mut go_env = settings.command_env(env, &config);
         go_dist::install_go_dist(
             &context,
             &mut go_env,
@@ -241,31 +244,6 @@ fn compile_healing_module_cache(
         }
         result => result,
     }
-}
-
-/// The environment every go command runs with: the user's (platform env vars included), with
-/// the toolchain pinned and the module cache left deletable.
-fn go_command_env(mut env: Env, config: &Config) -> Env {
-    if let Some(user_value) = &config.user_gotoolchain {
-        let user_value = truncate::for_display(user_value);
-        print::warning(format!(
-            "GOTOOLCHAIN={user_value} is overridden with GOTOOLCHAIN=local.\n\
-             The go command must build with the Go version resolved above, not download another. \
-             To choose the version, set GOVERSION or edit the `go`/`toolchain` line of go.mod."
-        ));
-    }
-    env.insert("GOTOOLCHAIN", "local");
-    // Go makes the module cache read-only by default; a read-only cache layer cannot be
-    // deleted by the platform when it is replaced.
-    let goflags = match env
-        .get_string_lossy("GOFLAGS")
-        .filter(|f| !f.trim().is_empty())
-    {
-        Some(user_flags) => format!("{user_flags} -modcacherw"),
-        None => String::from("-modcacherw"),
-    };
-    env.insert("GOFLAGS", goflags);
-    env
 }
 
 fn launch_config(

@@ -21,10 +21,21 @@ fn read_uvarint(bytes: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
-/// The Go version (`go1.26.6`) recorded in a binary, or `None` when the file is not a Go
-/// binary of Go 1.18 or later.
+/// A length-prefixed string and what follows it.
+fn read_string(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (length, used) = read_uvarint(bytes)?;
+    let end = used.checked_add(length)?;
+    Some((bytes.get(used..end)?, bytes.get(end..)?))
+}
+
+/// The go command wraps the module information in 16-byte sentinels.
+const MODINFO_SENTINEL_LEN: usize = 16;
+
+/// The Go version (`go1.26.6`) and the module information (what `go version -m` prints after
+/// the path: `path`, `mod`, `dep` and `build` lines) recorded in a binary, or `None` when the
+/// file is not a Go binary of Go 1.18 or later.
 #[must_use]
-pub fn go_version_of(bytes: &[u8]) -> Option<String> {
+pub fn build_info_of(bytes: &[u8]) -> Option<(String, String)> {
     let start = (0..bytes.len().saturating_sub(HEADER_LEN))
         .step_by(16)
         .find(|offset| bytes[*offset..].starts_with(BUILD_INFO_MAGIC))?;
@@ -32,10 +43,34 @@ pub fn go_version_of(bytes: &[u8]) -> Option<String> {
     if header[15] & INLINE_STRINGS_FLAG == 0 {
         return None;
     }
-    let rest = &bytes[start + HEADER_LEN..];
-    let (length, used) = read_uvarint(rest)?;
-    let version = rest.get(used..used.checked_add(length)?)?;
-    String::from_utf8(version.to_vec()).ok()
+    let (version, rest) = read_string(&bytes[start + HEADER_LEN..])?;
+    let modinfo = read_string(rest).map_or(&[][..], |(modinfo, _)| modinfo);
+    let modinfo = if modinfo.len() >= 2 * MODINFO_SENTINEL_LEN {
+        &modinfo[MODINFO_SENTINEL_LEN..modinfo.len() - MODINFO_SENTINEL_LEN]
+    } else {
+        &[][..]
+    };
+    Some((
+        String::from_utf8(version.to_vec()).ok()?,
+        String::from_utf8_lossy(modinfo).into_owned(),
+    ))
+}
+
+/// The Go version (`go1.26.6`) recorded in a binary.
+#[must_use]
+pub fn go_version_of(bytes: &[u8]) -> Option<String> {
+    build_info_of(bytes).map(|(version, _)| version)
+}
+
+/// The value of a `build` setting (`-trimpath`, `vcs.revision`, `GOEXPERIMENT`…) recorded in
+/// a binary's module information.
+#[must_use]
+pub fn build_setting_of_file(path: &Path, key: &str) -> Option<String> {
+    let (_, modinfo) = build_info_of(&std::fs::read(path).ok()?)?;
+    modinfo.lines().find_map(|line| {
+        let (name, value) = line.strip_prefix("build\t")?.split_once('=')?;
+        (name == key).then(|| value.to_string())
+    })
 }
 
 /// [`go_version_of`] for a file.
@@ -76,7 +111,17 @@ mod tests {
     #[test]
     fn reads_the_harness_own_go_built_lifecycle() {
         let lifecycle = crate::cnb_lifecycle::install(&crate::workspace_root()).expect("lifecycle");
-        let version = go_version_of_file(&lifecycle.dir.join("lifecycle")).expect("a Go binary");
+        let binary = lifecycle.dir.join("lifecycle");
+        let version = go_version_of_file(&binary).expect("a Go binary");
         assert!(version.starts_with("go1."), "{version}");
+        let (_, modinfo) = build_info_of(&std::fs::read(&binary).expect("read")).expect("info");
+        assert!(
+            modinfo.contains("\nmod\tgithub.com/buildpacks/lifecycle\t"),
+            "{modinfo}"
+        );
+        assert_eq!(
+            build_setting_of_file(&binary, "-trimpath").as_deref(),
+            Some("true")
+        );
     }
 }

@@ -83,6 +83,8 @@ pub struct Platform {
     lifecycle: InstalledLifecycle,
     target_arch: String,
     launches: AtomicUsize,
+    /// Programs of the host's `/usr/bin` that the build does not see.
+    hidden_programs: Vec<String>,
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<(), PlatformError> {
@@ -163,6 +165,7 @@ impl Platform {
             lifecycle: lifecycle.clone(),
             target_arch: host_arch().to_string(),
             launches: AtomicUsize::new(0),
+            hidden_programs: Vec::new(),
         })
     }
 
@@ -171,6 +174,14 @@ impl Platform {
     #[must_use]
     pub fn with_target_arch(mut self, arch: &str) -> Self {
         self.target_arch = arch.to_string();
+        self
+    }
+
+    /// Builds on a build image without `/usr/bin/<program>` (as a minimal builder would be):
+    /// `/dev/null` covers it, which no PATH lookup takes for a program.
+    #[must_use]
+    pub fn without_program(mut self, program: &str) -> Self {
+        self.hidden_programs.push(program.to_string());
         self
     }
 
@@ -201,7 +212,10 @@ impl Platform {
     ) -> Result<Sandbox, PlatformError> {
         let root = self.build_root();
         remove_dir(&root)?;
-        let sandbox = Sandbox::with_host_system(&root).map_err(io_error("prepare sandbox"))?;
+        let mut sandbox = Sandbox::with_host_system(&root).map_err(io_error("prepare sandbox"))?;
+        for program in &self.hidden_programs {
+            sandbox = sandbox.bind(Path::new("/dev/null"), &format!("/usr/bin/{program}"));
+        }
         copy_tree(app_source, &sandbox.host_path("/workspace"))?;
         let env_dir = sandbox.host_path("/platform/env");
         std::fs::create_dir_all(&env_dir).map_err(io_error("create /platform/env"))?;

@@ -1,0 +1,165 @@
+//! End-to-end: the Go settings that shape the binaries (GOFLAGS completed by the buildpack,
+//! build tags, GOEXPERIMENT, -trimpath, version control stamping), asserted in the launched
+//! app and in the build information embedded in the image's binaries.
+
+mod e2e_support;
+
+use e2e_harness::go_binary::build_setting_of_file;
+use e2e_support::{app, app_with, assert_contains, plain, TestApp};
+use sha2::{Digest, Sha256};
+
+/// root-main answering which build tags and experiments it was compiled with.
+fn tag_reporting_app(
+    configure: impl FnOnce(e2e_harness::Platform) -> e2e_harness::Platform,
+) -> TestApp {
+    let app = app_with("root-main", configure);
+    for (tag, constant) in [
+        ("heroku", "onHeroku"),
+        ("extra", "extraTag"),
+        ("goexperiment.jsonv2", "jsonV2"),
+    ] {
+        let file = tag.replace('.', "_");
+        app.write(
+            &format!("{file}_on.go"),
+            &format!("//go:build {tag}\n\npackage main\n\nconst {constant} = true\n"),
+        );
+        app.write(
+            &format!("{file}_off.go"),
+            &format!("//go:build !{tag}\n\npackage main\n\nconst {constant} = false\n"),
+        );
+    }
+    app.write(
+        "main.go",
+        &app.read("main.go").replace(
+            "fmt.Fprintf(w, \"hello from root-main, built with %s\\n\", runtime.Version())",
+            "fmt.Fprintf(w, \"heroku=%t extra=%t jsonv2=%t %s\\n\", onHeroku, extraTag, jsonV2, runtime.Version())",
+        ),
+    );
+    app
+}
+
+fn image_binary(app: &TestApp, name: &str) -> std::path::PathBuf {
+    app.platform
+        .unpack_image()
+        .expect("unpack image")
+        .join("layers/gocnb_go/target/bin")
+        .join(name)
+}
+
+#[test]
+fn build_tags_and_experiments_reach_the_binary_which_is_trimmed_and_reproducible() {
+    let settings = [("GOFLAGS", "-tags=extra"), ("GOEXPERIMENT", "jsonv2")];
+    let app = tag_reporting_app(|platform| platform);
+    let report = app.build_ok(&settings);
+    let goproxy = app.services.goproxy_url();
+    assert_contains(
+        &report.log,
+        &format!(
+            "- Go settings\n  \
+             - GOFLAGS=-trimpath -tags=extra,heroku -modcacherw (the buildpack adds -trimpath, the `heroku` build tag and -modcacherw to yours)\n  \
+             - GOEXPERIMENT=jsonv2\n  \
+             - GOPROXY={goproxy}\n  \
+             - GONOSUMDB=example.test\n"
+        ),
+    );
+    let (_web, body) = app.get(None);
+    assert_eq!(body, "heroku=true extra=true jsonv2=true go1.25.5 X:jsonv2\n");
+
+    let binary = image_binary(&app, "myapp");
+    assert_eq!(
+        build_setting_of_file(&binary, "-trimpath").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        build_setting_of_file(&binary, "GOEXPERIMENT").as_deref(),
+        Some("jsonv2")
+    );
+    let bytes = std::fs::read(&binary).expect("read binary");
+    for build_path in ["/workspace", "/layers/"] {
+        assert!(
+            !bytes
+                .windows(build_path.len())
+                .any(|w| w == build_path.as_bytes()),
+            "the binary holds the build path {build_path}"
+        );
+    }
+
+    // The same source built again on another platform, from empty caches, gives the same bytes.
+    let again = tag_reporting_app(|platform| platform);
+    again.build_ok(&settings);
+    let again_bytes = std::fs::read(image_binary(&again, "myapp")).expect("read binary");
+    assert_eq!(
+        e2e_harness::hex(&Sha256::digest(&again_bytes)),
+        e2e_harness::hex(&Sha256::digest(&bytes)),
+        "two builds of the same source differ"
+    );
+}
+
+#[test]
+fn without_user_tags_the_heroku_tag_alone_is_set() {
+    let app = tag_reporting_app(|platform| platform);
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "- GOFLAGS=-trimpath -tags=heroku -modcacherw (the buildpack adds",
+    );
+    let (_web, body) = app.get(None);
+    assert_eq!(body, "heroku=true extra=false jsonv2=false go1.25.5\n");
+}
+
+/// Makes the app a git repository with one commit; returns the commit.
+fn commit_app(app: &TestApp) -> String {
+    let git = |args: &[&str]| {
+        let output = std::process::Command::new("git")
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.test"])
+            .args(args)
+            .current_dir(app.source())
+            .output()
+            .expect("run git");
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "init"]);
+    git(&["rev-parse", "HEAD"])
+}
+
+#[test]
+fn a_git_checkout_gets_its_commit_stamped_where_git_exists() {
+    let app = app("root-main");
+    let commit = commit_app(&app);
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "- Stamping the git commit into the binaries (the app has a .git directory)",
+    );
+    let binary = image_binary(&app, "myapp");
+    assert_eq!(build_setting_of_file(&binary, "vcs.revision"), Some(commit));
+    assert_eq!(
+        build_setting_of_file(&binary, "vcs").as_deref(),
+        Some("git")
+    );
+}
+
+#[test]
+fn a_git_checkout_builds_without_git_in_the_build_image() {
+    let app = app_with("root-main", |platform| platform.without_program("git"));
+    commit_app(&app);
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "- Not stamping version control information (-buildvcs=false): the app has a .git directory, but git is not installed in the build image",
+    );
+    assert!(
+        plain(&report.log).contains("GOFLAGS=-trimpath -buildvcs=false -tags=heroku -modcacherw"),
+        "{}",
+        report.log
+    );
+    assert_eq!(
+        build_setting_of_file(&image_binary(&app, "myapp"), "vcs.revision"),
+        None
+    );
+    let (_web, body) = app.get(None);
+    assert_eq!(body, "hello from root-main, built with go1.25.5\n");
+}
