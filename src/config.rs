@@ -15,6 +15,8 @@ pub(crate) struct Config {
     pub(crate) linker_symbol: Option<(String, String)>,
     /// `GO_INSTALL_TOOLS_IN_IMAGE`: keep the Go toolchain in the image.
     pub(crate) install_tools_in_image: bool,
+    /// `GO_SETUP_GOPATH_IN_IMAGE`: a Go workspace in the image, the app in `$GOPATH/src`.
+    pub(crate) setup_gopath_in_image: bool,
     /// `GO_DIST_MIRROR`: base URL replacing `https://go.dev/dl/`.
     pub(crate) dist_mirror: Option<String>,
     /// `GO_INVENTORY`: path or URL of an inventory replacing the built-in one.
@@ -111,6 +113,7 @@ impl Config {
                 .unwrap_or_default(),
             linker_symbol,
             install_tools_in_image: boolean(env, "GO_INSTALL_TOOLS_IN_IMAGE")?,
+            setup_gopath_in_image: boolean(env, "GO_SETUP_GOPATH_IN_IMAGE")?,
             dist_mirror: non_empty(env, "GO_DIST_MIRROR"),
             inventory: non_empty(env, "GO_INVENTORY"),
             user_gotoolchain: non_empty(env, "GOTOOLCHAIN").filter(|value| value != "local"),

@@ -6,6 +6,7 @@ use crate::go_mod::GoModError;
 use crate::go_packages::{GoCommandError, PackageSource};
 use crate::inventory::{InventoryError, ResolveError, VersionSource};
 use crate::layers::go_dist::GoDistError;
+use crate::layers::gopath::GoPathError;
 use crate::truncate::for_display;
 use crate::GoBuildpackError;
 use bullet_stream::global::print;
@@ -97,6 +98,20 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
             &format!(
                 "Removing binaries that no main package builds any more from the target layer failed: {source}\n\n\
                  Retry the build; if it fails again, clear the build cache (`pack build --clear-cache`, or your platform's equivalent)."
+            ),
+        ),
+        GoBuildpackError::GoPath(GoPathError::UnsafeModulePath(module_path)) => message(
+            "The module path cannot be a GOPATH directory",
+            &format!(
+                "GO_SETUP_GOPATH_IN_IMAGE places the app at $GOPATH/src/<module path>, but the module path `{}` in go.mod has an empty, `.` or `..` element, which would place it elsewhere.\n\n\
+                 Fix the `module` line of go.mod (the go command refuses such paths too), or unset GO_SETUP_GOPATH_IN_IMAGE.",
+                for_display(module_path)
+            ),
+        ),
+        GoBuildpackError::GoPath(GoPathError::Link(source)) => message(
+            "Could not set up the Go workspace",
+            &format!(
+                "Creating $GOPATH/src/<module path> in the gopath layer (GO_SETUP_GOPATH_IN_IMAGE) failed: {source}\n\nRetry the build."
             ),
         ),
         GoBuildpackError::InvalidProcessType(name) => message(
@@ -452,6 +467,20 @@ mod tests {
         )));
         insta::assert_snapshot!(buildpack_error(GoBuildpackError::RemoveStaleBinaries(
             denied()
+        )));
+    }
+
+    #[test]
+    fn unsafe_module_path_for_gopath() {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoPath(
+            GoPathError::UnsafeModulePath(String::from("example.com/../../etc"))
+        )));
+    }
+
+    #[test]
+    fn gopath_link_failure() {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoPath(
+            GoPathError::Link(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
         )));
     }
 

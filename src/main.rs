@@ -17,12 +17,12 @@ use crate::go_packages::GoCommandError;
 use crate::inventory::{InventoryError, ResolveError};
 use crate::layers::go_build_cache::GoBuildCacheMetadata;
 use crate::layers::go_dist::GoDistError;
-use crate::layers::{go_build_cache, go_dist, go_modules, target};
+use crate::layers::{go_build_cache, go_dist, go_modules, gopath, target};
 use bullet_stream::global::print;
 use bullet_stream::style;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::build_plan::BuildPlanBuilder;
-use libcnb::data::launch::{LaunchBuilder, ProcessBuilder};
+use libcnb::data::launch::{LaunchBuilder, ProcessBuilder, WorkingDirectory};
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{buildpack_main, Buildpack, Env};
@@ -40,6 +40,7 @@ pub(crate) enum GoBuildpackError {
     PackagePattern(go_packages::FlagLikePattern),
     CreateGobin(std::io::Error),
     RemoveStaleBinaries(std::io::Error),
+    GoPath(layers::gopath::GoPathError),
     PrepareBuildCache(std::io::Error),
     InvalidProcessType(String),
 }
@@ -94,6 +95,11 @@ impl Buildpack for GoBuildpack {
         let has_procfile = app_dir.join("Procfile").is_file();
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
         let settings = go_settings::GoSettings::from_env(&env, app_dir, vendored);
+        let gopath_source = config
+            .setup_gopath_in_image
+            .then(|| gopath::source_path(&go_mod.module_path))
+            .transpose()
+            .map_err(GoBuildpackError::GoPath)?;
         let arch = inventory::parse_target_arch(&context.target.arch)
             .map_err(GoBuildpackError::Resolve)?;
         let (inventory, inventory_location) =
@@ -114,9 +120,17 @@ impl Buildpack for GoBuildpack {
             &config.download_policy,
             config.install_tools_in_image,
         )?;
-        if !vendored {
-            go_modules::prepare_go_modules(&context, &mut go_env)?;
-        }
+        // A Go workspace with the toolchain in the image gets the module cache too.
+        let module_cache_in_image = gopath_source.is_some() && config.install_tools_in_image;
+        let module_cache = if vendored {
+            None
+        } else {
+            Some(go_modules::prepare_go_modules(
+                &context,
+                &mut go_env,
+                module_cache_in_image,
+            )?)
+        };
         let build_cache = go_build_cache::prepare_go_build_cache(
             &context,
             &mut go_env,
@@ -150,6 +164,15 @@ impl Buildpack for GoBuildpack {
         let binaries: Vec<String> = packages.iter().map(|p| p.binary.clone()).collect();
         target::remove_stale_binaries(&gobin, &binaries)?;
         go_build_cache::prune_unused_entries(&build_cache);
+        let working_dir = match &gopath_source {
+            Some(source_path) => Some(gopath::prepare_gopath(
+                &context,
+                source_path,
+                module_cache.as_deref().filter(|_| module_cache_in_image),
+                config.install_tools_in_image,
+            )?),
+            None => None,
+        };
 
         print::bullet("Processes");
         let launch = if has_procfile {
@@ -158,7 +181,7 @@ impl Buildpack for GoBuildpack {
         } else {
             let plan = go_packages::plan_processes(&binaries);
             go_packages::describe_processes(&plan, &gobin);
-            launch_config(&plan, &gobin)?
+            launch_config(&plan, &gobin, working_dir.as_deref())?
         };
 
         print::all_done(&Some(started));
@@ -246,9 +269,11 @@ fn compile_healing_module_cache(
     }
 }
 
+/// The processes; they start in `working_dir` when given (the app's directory in GOPATH).
 fn launch_config(
     plan: &go_packages::ProcessPlan,
     gobin: &std::path::Path,
+    working_dir: Option<&std::path::Path>,
 ) -> Result<libcnb::data::launch::Launch, GoBuildpackError> {
     let mut launch = LaunchBuilder::new();
     for process in &plan.processes {
@@ -256,14 +281,15 @@ fn launch_config(
             .process_type
             .parse()
             .map_err(|_| GoBuildpackError::InvalidProcessType(process.process_type.clone()))?;
-        launch.process(
-            ProcessBuilder::new(
-                process_type,
-                [gobin.join(&process.binary).display().to_string()],
-            )
-            .default(process.default)
-            .build(),
+        let mut builder = ProcessBuilder::new(
+            process_type,
+            [gobin.join(&process.binary).display().to_string()],
         );
+        builder.default(process.default);
+        if let Some(dir) = working_dir {
+            builder.working_directory(WorkingDirectory::Directory(dir.to_path_buf()));
+        }
+        launch.process(builder.build());
     }
     Ok(launch.build())
 }

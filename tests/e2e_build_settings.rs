@@ -63,7 +63,10 @@ fn build_tags_and_experiments_reach_the_binary_which_is_trimmed_and_reproducible
         ),
     );
     let (_web, body) = app.get(None);
-    assert_eq!(body, "heroku=true extra=true jsonv2=true go1.25.5 X:jsonv2\n");
+    assert_eq!(
+        body,
+        "heroku=true extra=true jsonv2=true go1.25.5 X:jsonv2\n"
+    );
 
     let binary = image_binary(&app, "myapp");
     assert_eq!(

@@ -1,4 +1,6 @@
-//! The `go-modules` layer: GOPATH, whose `pkg/mod` is the module cache (GOMODCACHE).
+//! The `go-modules` layer: GOPATH, whose `pkg/mod` is the module cache (GOMODCACHE). In the
+//! image only for a Go workspace with the toolchain (`GO_SETUP_GOPATH_IN_IMAGE` together with
+//! `GO_INSTALL_TOOLS_IN_IMAGE`), so that go commands there need no downloads.
 
 use crate::go_packages::{go_command, GoCommandError};
 use crate::{GoBuildpack, GoBuildpackError};
@@ -26,6 +28,7 @@ const LAYOUT: &str = "gopath-v1";
 pub(crate) fn prepare_go_modules(
     context: &BuildContext<GoBuildpack>,
     env: &mut Env,
+    launch: bool,
 ) -> libcnb::Result<PathBuf, GoBuildpackError> {
     let wanted = GoModulesMetadata {
         layout: String::from(LAYOUT),
@@ -35,7 +38,7 @@ pub(crate) fn prepare_go_modules(
         layer_name!("go-modules"),
         CachedLayerDefinition {
             build: true,
-            launch: false,
+            launch,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
             restored_layer_action: &|cached: &GoModulesMetadata, _| {
                 if cached == &wanted {

@@ -1,6 +1,7 @@
 pub(crate) mod go_build_cache;
 pub(crate) mod go_dist;
 pub(crate) mod go_modules;
+pub(crate) mod gopath;
 pub(crate) mod target;
 
 use libcnb::data::generic::GenericMetadata;

@@ -75,6 +75,8 @@ pub struct Process {
     pub args: Vec<String>,
     /// The image's entrypoint is this process.
     pub default: bool,
+    /// Where the launcher starts it; `None` for the app directory.
+    pub working_dir: Option<String>,
 }
 
 pub struct Platform {
@@ -621,6 +623,7 @@ impl Platform {
                         == Some(format!("/cnb/process/{process_type}").as_str()),
                     command: strings(&process["command"]),
                     args: strings(&process["args"]),
+                    working_dir: process["working-dir"].as_str().map(String::from),
                     process_type,
                 }
             })
