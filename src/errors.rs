@@ -7,6 +7,7 @@ use crate::go_packages::{GoCommandError, PackageSource};
 use crate::inventory::{InventoryError, ResolveError, VersionSource};
 use crate::layers::go_dist::GoDistError;
 use crate::layers::gopath::GoPathError;
+use crate::netrc::NetrcError;
 use crate::truncate::for_display;
 use crate::GoBuildpackError;
 use bullet_stream::global::print;
@@ -114,6 +115,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
                 "Creating $GOPATH/src/<module path> in the gopath layer (GO_SETUP_GOPATH_IN_IMAGE) failed: {source}\n\nRetry the build."
             ),
         ),
+        GoBuildpackError::Netrc(error) => netrc_message(error),
         GoBuildpackError::InvalidProcessType(name) => message(
             "Invalid process name",
             &format!(
@@ -254,8 +256,77 @@ fn go_dist_message(error: &GoDistError) -> String {
     }
 }
 
+fn netrc_message(error: &NetrcError) -> String {
+    const WAYS: &str = "Credentials for private modules are netrc text (`machine <host> login <user> password <token>`), \
+         given as a service binding of type `netrc` holding a `.netrc` file, or in the GO_NETRC config var.";
+    match error {
+        NetrcError::BindingWithoutNetrc { binding } => message(
+            "A netrc binding has no .netrc file",
+            &format!(
+                "The service binding {} has type `netrc`, but no `.netrc` file.\n\n\
+                 Put the netrc text in a file named `.netrc` in the binding, or remove the binding.\n\n{WAYS}",
+                binding.display()
+            ),
+        ),
+        NetrcError::Unreadable { what, source } => message(
+            "Could not read the private module credentials",
+            &format!("Reading the netrc of {what} failed: {source}\n\nMake the binding's `.netrc` file readable, and build again."),
+        ),
+        NetrcError::NoMachine { source_name } => message(
+            "The private module credentials name no host",
+            &format!(
+                "The netrc of {source_name} has no `machine <host>` (or `default`) entry, so the go command would send it to no server. Its contents are not shown.\n\n\
+                 Start each entry with `machine <host>` (with `:<port>` if the module server's URL has one).\n\n{WAYS}"
+            ),
+        ),
+        NetrcError::Write(source) => message(
+            "Could not write the private module credentials",
+            &format!("Writing the netrc file for the go commands (in the temporary directory, outside the layers) failed: {source}\n\nRetry the build."),
+        ),
+    }
+}
+
+/// The go command's output of a failed command.
+fn go_output(cmd_error: &fun_run::CmdError) -> String {
+    match cmd_error {
+        fun_run::CmdError::NonZeroExitAlreadyStreamed(output)
+        | fun_run::CmdError::NonZeroExitNotStreamed(output) => {
+            format!("{}{}", output.stdout_lossy(), output.stderr_lossy())
+        }
+        fun_run::CmdError::SystemError(..) => String::new(),
+    }
+}
+
+/// Whether a module server or git refused the go command for lack of credentials.
+fn refused_for_credentials(output: &str) -> bool {
+    [
+        "401 Unauthorized",
+        "403 Forbidden",
+        "terminal prompts disabled",
+        "could not read Username",
+        "Authentication failed",
+    ]
+    .iter()
+    .any(|marker| output.contains(marker))
+}
+
 fn go_command_message(error: &GoCommandError) -> String {
     match error {
+        GoCommandError::Failed(cmd_error) if refused_for_credentials(&go_output(cmd_error)) => message(
+            &format!("`{}` failed: a module server wants credentials", cmd_error.name()),
+            &format!(
+                "{cmd_error}\n\n\
+                 The go command's output above shows a module download refused for lack of credentials (HTTP 401 or 403, or git asking for a username).\n\n\
+                 For private modules, set GOPRIVATE to their module paths (such as `GOPRIVATE=github.com/acme/*`): the go command then fetches them directly and does not look them up in the public checksum database. \
+                 If they come through a module proxy of your own, set GONOSUMDB to their paths instead. \
+                 Then give the credentials, in one of two ways:\n\n\
+                 - a service binding of type `netrc` holding a `.netrc` file (under $CNB_PLATFORM_DIR/bindings or $SERVICE_BINDING_ROOT);\n\
+                 - the GO_NETRC config var, holding the netrc text.\n\n\
+                 Each entry reads `machine <host> login <user> password <token>`, with `:<port>` after the host if the server's URL has one. \
+                 The credentials are used for this build only, and are never printed or stored in the image or the cache. \
+                 If you gave credentials, check the host name and that the token may read the modules."
+            ),
+        ),
         GoCommandError::Failed(cmd_error) => message(
             &format!("`{}` failed", cmd_error.name()),
             &format!(
@@ -468,6 +539,63 @@ mod tests {
         insta::assert_snapshot!(buildpack_error(GoBuildpackError::RemoveStaleBinaries(
             denied()
         )));
+    }
+
+    fn failed_go_command(name: &str, stderr: &str) -> GoBuildpackError {
+        let output = std::process::Output {
+            status: std::os::unix::process::ExitStatusExt::from_raw(256),
+            stdout: Vec::new(),
+            stderr: stderr.as_bytes().to_vec(),
+        };
+        let error = fun_run::nonzero_streamed(name.to_string(), output).expect_err("exit 1");
+        GoBuildpackError::GoCommand(GoCommandError::Failed(error))
+    }
+
+    #[test]
+    fn failing_go_command() {
+        insta::assert_snapshot!(buildpack_error(failed_go_command(
+            "go install -- ./...",
+            "main.go:3:1: syntax error: non-declaration statement outside function body\n"
+        )));
+    }
+
+    #[test]
+    fn go_command_refused_for_credentials() {
+        insta::assert_snapshot!(buildpack_error(failed_go_command(
+            "go install -- ./...",
+            "go: example.com/private@v1.0.0: reading https://goproxy.corp.example/example.com/private/@v/v1.0.0.mod: 401 Unauthorized\n"
+        )));
+        let git_prompt = buildpack_error(failed_go_command(
+            "go install -- ./...",
+            "fatal: could not read Username for 'https://github.com': terminal prompts disabled\n",
+        ));
+        assert!(
+            git_prompt.contains("a module server wants credentials"),
+            "{git_prompt}"
+        );
+    }
+
+    #[test]
+    fn netrc_errors() {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Netrc(
+            NetrcError::BindingWithoutNetrc {
+                binding: std::path::PathBuf::from("/platform/bindings/modules")
+            }
+        )));
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Netrc(
+            NetrcError::Unreadable {
+                what: String::from("the binding `modules`"),
+                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied)
+            }
+        )));
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Netrc(
+            NetrcError::NoMachine {
+                source_name: String::from("GO_NETRC")
+            }
+        )));
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Netrc(NetrcError::Write(
+            std::io::Error::from(std::io::ErrorKind::StorageFull)
+        ))));
     }
 
     #[test]

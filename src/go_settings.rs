@@ -3,6 +3,7 @@
 //! before the first go command (credentials redacted), and those the buildpack overrides.
 
 use crate::config::Config;
+use crate::netrc::{NetrcFile, NETRC_ENV};
 use crate::truncate::for_display;
 use bullet_stream::global::print;
 use libcnb::Env;
@@ -151,7 +152,25 @@ impl GoSettings {
 
     /// The environment every go command runs with: the user's (platform env vars included),
     /// with the toolchain pinned and GOFLAGS completed.
-    pub(crate) fn command_env(&self, mut env: Env, config: &Config) -> Env {
+    pub(crate) fn command_env(
+        &self,
+        user_env: &Env,
+        config: &Config,
+        netrc: Option<&NetrcFile>,
+    ) -> Env {
+        // GO_NETRC holds secrets: go commands read them from the netrc file only.
+        let mut env = user_env
+            .iter()
+            .filter(|(name, _)| name.as_os_str() != NETRC_ENV)
+            .fold(Env::new(), |mut env, (name, value)| {
+                env.insert(name, value);
+                env
+            });
+        if let Some(netrc) = netrc {
+            env.insert("NETRC", netrc.path());
+            // git, which the go command runs for direct fetches, reads `$HOME/.netrc`.
+            env.insert("HOME", netrc.home());
+        }
         if let Some(user_value) = &config.user_gotoolchain {
             let user_value = for_display(user_value);
             print::warning(format!(

@@ -9,6 +9,7 @@ mod go_settings;
 mod go_version;
 mod inventory;
 mod layers;
+mod netrc;
 mod truncate;
 
 use crate::config::{Config, ConfigError};
@@ -41,6 +42,7 @@ pub(crate) enum GoBuildpackError {
     CreateGobin(std::io::Error),
     RemoveStaleBinaries(std::io::Error),
     GoPath(layers::gopath::GoPathError),
+    Netrc(netrc::NetrcError),
     PrepareBuildCache(std::io::Error),
     InvalidProcessType(String),
 }
@@ -95,6 +97,7 @@ impl Buildpack for GoBuildpack {
         let has_procfile = app_dir.join("Procfile").is_file();
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
         let settings = go_settings::GoSettings::from_env(&env, app_dir, vendored);
+        let netrc_sources = netrc::find_sources(&env).map_err(GoBuildpackError::Netrc)?;
         let gopath_source = config
             .setup_gopath_in_image
             .then(|| gopath::source_path(&go_mod.module_path))
@@ -110,8 +113,11 @@ impl Buildpack for GoBuildpack {
             .map_err(GoBuildpackError::Resolve)?;
         print_version_choice(&request, artifact, &inventory_location);
         settings.print();
+        // Dropped when build() returns, which removes the credentials (also on failure).
+        let netrc_file =
+            write_private_module_credentials(&netrc_sources).map_err(GoBuildpackError::Netrc)?;
 
-        let mut go_env = settings.command_env(env, &config);
+        let mut go_env = settings.command_env(&env, &config, netrc_file.as_ref());
         go_dist::install_go_dist(
             &context,
             &mut go_env,
@@ -221,6 +227,29 @@ fn print_version_choice(
                 format!(" from {configured}"),
         }
     ));
+}
+
+/// Writes the netrc the build was given (if any) and says where it came from, never what it
+/// holds.
+fn write_private_module_credentials(
+    sources: &[netrc::NetrcSource],
+) -> Result<Option<netrc::NetrcFile>, netrc::NetrcError> {
+    if sources.is_empty() {
+        return Ok(None);
+    }
+    print::bullet("Private module credentials");
+    for source in sources {
+        print::sub_bullet(format!(
+            "A netrc from {} for {}",
+            source.name,
+            truncate::for_display(&source.machines().join(", "))
+        ));
+    }
+    let file = netrc::NetrcFile::write(sources)?;
+    print::sub_bullet(
+        "The go commands read it through NETRC, from a file outside the layers that is removed when the build ends",
+    );
+    Ok(Some(file))
 }
 
 /// What to compile, decided before any download.

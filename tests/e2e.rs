@@ -252,6 +252,16 @@ fn a_linker_value_with_spaces_quotes_and_shell_characters_reaches_the_binary() {
     ]);
     let (_web, body) = app.get(None);
     assert_eq!(body, format!("linker value: [{value}] go1.25.5\n"));
+
+    // With only the symbol, the platform's SOURCE_VERSION is the value; the kept binary is
+    // relinked because the value changed.
+    let report = app.build(&[
+        ("GO_LINKER_SYMBOL", "main.linkerValue"),
+        ("SOURCE_VERSION", "3f2c1e0"),
+    ]);
+    assert!(report.succeeded, "{}", report.log);
+    let (_web, body) = app.get(None);
+    assert_eq!(body, "linker value: [3f2c1e0] go1.25.5\n");
 }
 
 #[test]

@@ -87,6 +87,8 @@ pub struct Platform {
     launches: AtomicUsize,
     /// Programs of the host's `/usr/bin` that the build does not see.
     hidden_programs: Vec<String>,
+    /// Files written into the build root before each build: (path inside, contents).
+    build_files: Vec<(String, String)>,
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<(), PlatformError> {
@@ -168,6 +170,7 @@ impl Platform {
             target_arch: host_arch().to_string(),
             launches: AtomicUsize::new(0),
             hidden_programs: Vec::new(),
+            build_files: Vec::new(),
         })
     }
 
@@ -185,6 +188,59 @@ impl Platform {
     pub fn without_program(mut self, program: &str) -> Self {
         self.hidden_programs.push(program.to_string());
         self
+    }
+
+    /// Writes `contents` at `path` (absolute, inside the build root: under `/platform` for a
+    /// service binding, say) before each build, readable by the build user.
+    #[must_use]
+    pub fn with_build_file(mut self, path: &str, contents: &str) -> Self {
+        self.build_files
+            .push((path.to_string(), contents.to_string()));
+        self
+    }
+
+    /// Every file the platform keeps after its builds that holds `needle`: the build root
+    /// (layers, temporary files, the app) except `/platform` (where the platform itself keeps
+    /// env vars and bindings), the cache, and the unpacked last image.
+    ///
+    /// # Errors
+    /// When there is no image.
+    pub fn files_containing(&self, needle: &[u8]) -> Result<Vec<PathBuf>, PlatformError> {
+        let image = self.unpack_image()?;
+        let platform_dir = self.build_root().join("platform");
+        let mut found = Vec::new();
+        let mut stack = vec![self.build_root(), self.cache_dir(), image];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(file_type) = entry.file_type() else {
+                    continue;
+                };
+                // The host's mounts points are empty directories here; /usr and /etc are the
+                // host's, not the build's.
+                let inside = path.strip_prefix(self.build_root()).ok();
+                let host_system = inside.is_some_and(|p| {
+                    ["usr", "etc", "dev", "proc", "sys"]
+                        .iter()
+                        .any(|top| p.starts_with(top))
+                });
+                if path == platform_dir || host_system {
+                    continue;
+                }
+                if file_type.is_dir() {
+                    stack.push(path);
+                } else if file_type.is_file()
+                    && std::fs::read(&path)
+                        .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+                {
+                    found.push(path);
+                }
+            }
+        }
+        Ok(found)
     }
 
     fn build_root(&self) -> PathBuf {
@@ -219,6 +275,13 @@ impl Platform {
             sandbox = sandbox.bind(Path::new("/dev/null"), &format!("/usr/bin/{program}"));
         }
         copy_tree(app_source, &sandbox.host_path("/workspace"))?;
+        for (path, contents) in &self.build_files {
+            let host_path = sandbox.host_path(path);
+            if let Some(parent) = host_path.parent() {
+                std::fs::create_dir_all(parent).map_err(io_error(parent.display()))?;
+            }
+            std::fs::write(&host_path, contents).map_err(io_error(host_path.display()))?;
+        }
         let env_dir = sandbox.host_path("/platform/env");
         std::fs::create_dir_all(&env_dir).map_err(io_error("create /platform/env"))?;
         for (name, value) in platform_env {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 pub struct StaticServer {
     port: u16,
+    scheme: &'static str,
     requests: Arc<Mutex<Vec<String>>>,
     faults: Arc<Mutex<Vec<ScheduledFault>>>,
 }
@@ -35,25 +36,76 @@ impl StaticServer {
     /// # Errors
     /// When no port can be bound.
     pub fn start(root: &Path) -> std::io::Result<Self> {
+        Self::start_with(root, None, None)
+    }
+
+    /// Serves the files under `root` over HTTPS to clients that send `login`:`password` by
+    /// basic authentication (every other request gets 401), as a private module server does.
+    /// Returns the server and the PEM of its self-signed certificate (for 127.0.0.1), which
+    /// clients must trust (`SSL_CERT_FILE` for the go command).
+    ///
+    /// # Errors
+    /// When no port can be bound or no certificate made.
+    pub fn start_private(
+        root: &Path,
+        login: &str,
+        password: &str,
+    ) -> std::io::Result<(Self, String)> {
+        let certified = rcgen::generate_simple_self_signed(vec![
+            String::from("127.0.0.1"),
+            String::from("localhost"),
+        ])
+        .map_err(std::io::Error::other)?;
+        let key =
+            rustls::pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der());
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(std::io::Error::other)?
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key.into())
+        .map_err(std::io::Error::other)?;
+        let expected = format!("Basic {}", base64(format!("{login}:{password}").as_bytes()));
+        let server = Self::start_with(root, Some(Arc::new(config)), Some(expected))?;
+        Ok((server, certified.cert.pem()))
+    }
+
+    fn start_with(
+        root: &Path,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        authorization: Option<String>,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let requests = Arc::new(Mutex::new(Vec::new()));
         let faults = Arc::new(Mutex::new(Vec::new()));
-        let root = root.to_path_buf();
-        let log = Arc::clone(&requests);
-        let scheduled = Arc::clone(&faults);
+        let site = Arc::new(Site {
+            root: root.to_path_buf(),
+            log: Arc::clone(&requests),
+            faults: Arc::clone(&faults),
+            authorization,
+        });
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let root = root.clone();
-                let log = Arc::clone(&log);
-                let scheduled = Arc::clone(&scheduled);
+                let site = Arc::clone(&site);
+                let tls = tls.clone();
                 std::thread::spawn(move || {
-                    let _ = serve_one(stream, &root, &log, &scheduled);
+                    let _ = match tls {
+                        Some(config) => rustls::ServerConnection::new(config)
+                            .map_err(std::io::Error::other)
+                            .and_then(|connection| {
+                                site.serve(rustls::StreamOwned::new(connection, stream))
+                            }),
+                        None => site.serve(stream),
+                    };
                 });
             }
         });
         Ok(StaticServer {
             port,
+            scheme,
             requests,
             faults,
         })
@@ -73,7 +125,7 @@ impl StaticServer {
 
     #[must_use]
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", self.scheme, self.port)
     }
 
     /// Every path requested so far, in order.
@@ -98,73 +150,108 @@ fn take_fault(faults: &Mutex<Vec<ScheduledFault>>, path: &str) -> Option<Fault> 
     Some(scheduled.fault)
 }
 
-fn serve_one(
-    mut stream: TcpStream,
-    root: &Path,
-    log: &Mutex<Vec<String>>,
-    faults: &Mutex<Vec<ScheduledFault>>,
-) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    // Headers are read and ignored.
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
-            break;
-        }
-    }
-    let mut parts = request_line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_string();
-    let path = parts
-        .next()
-        .unwrap_or("/")
-        .split('?')
-        .next()
-        .unwrap_or("/")
-        .to_string();
-    if let Ok(mut log) = log.lock() {
-        log.push(path.clone());
-    }
-    let relative = PathBuf::from(path.trim_start_matches('/'));
-    let file = relative
-        .components()
-        .all(|c| matches!(c, Component::Normal(_)))
-        .then(|| root.join(&relative))
-        .filter(|p| p.is_file());
-    match (file, take_fault(faults, &path)) {
-        (_, Some(Fault::Status(code))) => {
-            write!(
-                stream,
-                "HTTP/1.1 {code} Injected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            )?;
-        }
-        (Some(file), Some(Fault::CutShort)) => {
-            let length = std::fs::metadata(&file)?.len();
-            write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
-            )?;
-            std::io::copy(
-                &mut std::fs::File::open(file)?.take(length / 2),
-                &mut stream,
-            )?;
-        }
-        (Some(file), None) => {
-            let length = std::fs::metadata(&file)?.len();
-            write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
-            )?;
-            if method != "HEAD" {
-                std::io::copy(&mut std::fs::File::open(file)?, &mut stream)?;
+/// What one server serves, shared by its connections.
+struct Site {
+    root: PathBuf,
+    log: Arc<Mutex<Vec<String>>>,
+    faults: Arc<Mutex<Vec<ScheduledFault>>>,
+    /// The `Authorization` header every request must carry, when the site is private.
+    authorization: Option<String>,
+}
+
+impl Site {
+    fn serve(&self, stream: impl Read + Write) -> std::io::Result<()> {
+        let mut reader = BufReader::new(stream);
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line)?;
+        let mut authorization = None;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("authorization") {
+                    authorization = Some(value.trim().to_string());
+                }
             }
         }
-        (None, _) => {
-            stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nConnection: close\r\n\r\nnot found\n")?;
+        let stream = reader.get_mut();
+        let mut parts = request_line.split_whitespace();
+        let method = parts.next().unwrap_or_default().to_string();
+        let path = parts
+            .next()
+            .unwrap_or("/")
+            .split('?')
+            .next()
+            .unwrap_or("/")
+            .to_string();
+        if let Ok(mut log) = self.log.lock() {
+            log.push(path.clone());
+        }
+        if self.authorization.is_some() && authorization != self.authorization {
+            stream.write_all(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"modules\"\r\nContent-Length: 13\r\nConnection: close\r\n\r\nunauthorized\n")?;
+            return stream.flush();
+        }
+        let relative = PathBuf::from(path.trim_start_matches('/'));
+        let file = relative
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+            .then(|| self.root.join(&relative))
+            .filter(|p| p.is_file());
+        match (file, take_fault(&self.faults, &path)) {
+            (_, Some(Fault::Status(code))) => {
+                write!(
+                    stream,
+                    "HTTP/1.1 {code} Injected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )?;
+            }
+            (Some(file), Some(Fault::CutShort)) => {
+                let length = std::fs::metadata(&file)?.len();
+                write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+                )?;
+                std::io::copy(&mut std::fs::File::open(file)?.take(length / 2), stream)?;
+            }
+            (Some(file), None) => {
+                let length = std::fs::metadata(&file)?.len();
+                write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+                )?;
+                if method != "HEAD" {
+                    std::io::copy(&mut std::fs::File::open(file)?, stream)?;
+                }
+            }
+            (None, _) => {
+                stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nConnection: close\r\n\r\nnot found\n")?;
+            }
+        }
+        stream.flush()
+    }
+}
+
+/// Standard base64 with padding (for a basic authentication header).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (index, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if index <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
         }
     }
-    stream.flush()
+    out
 }
 
 /// A response from `http_get`.
@@ -220,4 +307,61 @@ pub fn wait_for_http(port: u16, path: &str, timeout: Duration) -> std::io::Resul
 /// When no port can be bound.
 pub fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::pki_types::pem::PemObject;
+
+    #[test]
+    fn base64_matches_the_basic_authentication_example() {
+        // RFC 7617, section 2.
+        assert_eq!(
+            base64(b"Aladdin:open sesame"),
+            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b"abc"), "YWJj");
+    }
+
+    #[test]
+    fn a_private_server_answers_401_without_the_credentials() {
+        let root = tempfile::tempdir().expect("tempdir");
+        std::fs::write(root.path().join("file"), "content").expect("write");
+        let (server, pem) =
+            StaticServer::start_private(root.path(), "gopher", "pw").expect("start");
+        assert!(server.url().starts_with("https://127.0.0.1:"));
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+        let tls_get = |authorization: Option<&str>| {
+            let mut roots = rustls::RootCertStore::empty();
+            let der =
+                rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).expect("pem");
+            roots.add(der).expect("root");
+            let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
+            let connection =
+                rustls::ClientConnection::new(Arc::new(config), name).expect("connection");
+            let port = server.port;
+            let tcp = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            let mut tls = rustls::StreamOwned::new(connection, tcp);
+            let header =
+                authorization.map_or(String::new(), |value| format!("Authorization: {value}\r\n"));
+            write!(tls, "GET /file HTTP/1.1\r\nHost: x\r\n{header}\r\n").expect("request");
+            let mut response = String::new();
+            let _ = tls.read_to_string(&mut response);
+            response
+        };
+        assert!(tls_get(None).starts_with("HTTP/1.1 401 "));
+        assert!(tls_get(Some("Basic Z29waGVyOndyb25n")).starts_with("HTTP/1.1 401 "));
+        let answer = tls_get(Some(&format!("Basic {}", base64(b"gopher:pw"))));
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        assert!(answer.ends_with("content"), "{answer}");
+    }
 }
