@@ -5,7 +5,6 @@
 //! printed without their credentials.
 
 use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
@@ -357,12 +356,7 @@ pub(crate) fn download_verified(
     result
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
-}
+pub(crate) use go_cnb_common::hex;
 
 #[cfg(test)]
 mod tests {
@@ -613,10 +607,5 @@ mod tests {
         );
         assert_eq!(redact_url("https://go.dev/dl/a@b"), "https://go.dev/dl/a@b");
         assert_eq!(redact_url("/srv/inventory.toml"), "/srv/inventory.toml");
-    }
-
-    #[test]
-    fn hex_is_lowercase() {
-        assert_eq!(hex(&[0x00, 0xab, 0xff]), "00abff");
     }
 }

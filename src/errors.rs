@@ -116,6 +116,13 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
             ),
         ),
         GoBuildpackError::Netrc(error) => netrc_message(error),
+        GoBuildpackError::Sbom(error) => message(
+            "Could not write the SBOM of the binaries",
+            &format!(
+                "Making the CycloneDX SBOM of the image's binaries from their embedded Go build information failed: {error}\n\n\
+                 The binaries were built; the SBOM describes them. Retry the build; if it fails again, report it with this output."
+            ),
+        ),
         GoBuildpackError::InvalidProcessType(name) => message(
             "Invalid process name",
             &format!(
@@ -596,6 +603,19 @@ mod tests {
         insta::assert_snapshot!(buildpack_error(GoBuildpackError::Netrc(NetrcError::Write(
             std::io::Error::from(std::io::ErrorKind::StorageFull)
         ))));
+    }
+
+    #[test]
+    fn sbom_errors() {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Sbom(
+            crate::sbom::SbomError::NoBuildInfo(String::from("web"))
+        )));
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Sbom(
+            crate::sbom::SbomError::ReadBinary {
+                name: String::from("web"),
+                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied)
+            }
+        )));
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod go_version;
 mod inventory;
 mod layers;
 mod netrc;
+mod sbom;
 mod truncate;
 
 use crate::config::{Config, ConfigError};
@@ -43,6 +44,7 @@ pub(crate) enum GoBuildpackError {
     RemoveStaleBinaries(std::io::Error),
     GoPath(layers::gopath::GoPathError),
     Netrc(netrc::NetrcError),
+    Sbom(sbom::SbomError),
     PrepareBuildCache(std::io::Error),
     InvalidProcessType(String),
 }
@@ -149,7 +151,7 @@ impl Buildpack for GoBuildpack {
                 ),
             },
         )?;
-        let gobin = target::prepare_target(
+        let target = target::prepare_target(
             &context,
             &mut go_env,
             &target::TargetMetadata {
@@ -168,7 +170,8 @@ impl Buildpack for GoBuildpack {
         let packages = compile_healing_module_cache(&go_env, app_dir, &build_plan)
             .map_err(GoBuildpackError::GoCommand)?;
         let binaries: Vec<String> = packages.iter().map(|p| p.binary.clone()).collect();
-        target::remove_stale_binaries(&gobin, &binaries)?;
+        target::remove_stale_binaries(&target.gobin, &binaries)?;
+        target.write_binaries_sbom(&go_mod.module_path, &binaries)?;
         go_build_cache::prune_unused_entries(&build_cache);
         let working_dir = match &gopath_source {
             Some(source_path) => Some(gopath::prepare_gopath(
@@ -180,15 +183,12 @@ impl Buildpack for GoBuildpack {
             None => None,
         };
 
-        print::bullet("Processes");
-        let launch = if has_procfile {
-            print::sub_bullet("Not registering processes: the app has a Procfile, which the Procfile buildpack turns into processes");
-            LaunchBuilder::new().build()
-        } else {
-            let plan = go_packages::plan_processes(&binaries);
-            go_packages::describe_processes(&plan, &gobin);
-            launch_config(&plan, &gobin, working_dir.as_deref())?
-        };
+        let launch = register_processes(
+            has_procfile,
+            &binaries,
+            &target.gobin,
+            working_dir.as_deref(),
+        )?;
 
         print::all_done(&Some(started));
         BuildResultBuilder::new().launch(launch).build()
@@ -296,6 +296,23 @@ fn compile_healing_module_cache(
         }
         result => result,
     }
+}
+
+/// One process per binary, unless a Procfile defines them.
+fn register_processes(
+    has_procfile: bool,
+    binaries: &[String],
+    gobin: &std::path::Path,
+    working_dir: Option<&std::path::Path>,
+) -> Result<libcnb::data::launch::Launch, GoBuildpackError> {
+    print::bullet("Processes");
+    if has_procfile {
+        print::sub_bullet("Not registering processes: the app has a Procfile, which the Procfile buildpack turns into processes");
+        return Ok(LaunchBuilder::new().build());
+    }
+    let plan = go_packages::plan_processes(binaries);
+    go_packages::describe_processes(&plan, gobin);
+    launch_config(&plan, gobin, working_dir)
 }
 
 /// The processes; they start in `working_dir` when given (the app's directory in GOPATH).

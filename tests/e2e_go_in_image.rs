@@ -130,3 +130,84 @@ fn without_the_toolchain_the_workspace_is_set_up_and_the_output_says_go_is_missi
     );
     assert_eq!(output, "source found\nno go\n");
 }
+
+/// The SBOM the lifecycle exported for a layer of the image, validated against the `CycloneDX`
+/// 1.5 schema.
+fn exported_sbom(image: &std::path::Path, layer: &str) -> serde_json::Value {
+    let path = image.join(format!("layers/sbom/launch/gocnb_go/{layer}/sbom.cdx.json"));
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("no SBOM at {} in the image: {e}", path.display()));
+    let document: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    if let Err(violations) = e2e_harness::cyclonedx::validate(&document) {
+        panic!("the {layer} SBOM breaks the CycloneDX 1.5 schema:\n{violations}");
+    }
+    document
+}
+
+fn component<'a>(sbom: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    sbom["components"]
+        .as_array()
+        .and_then(|components| components.iter().find(|c| c["name"] == name))
+        .unwrap_or_else(|| panic!("no component {name} in {sbom:#}"))
+}
+
+#[test]
+fn the_image_holds_cyclonedx_sboms_of_the_binaries_and_the_toolchain() {
+    let app = app("with-dependency");
+    let report = app.build_ok(&[("GO_INSTALL_TOOLS_IN_IMAGE", "true")]);
+    assert_contains(
+        &report.log,
+        "- Wrote a CycloneDX SBOM of the binaries: 1 binary, 2 modules and the standard library\n",
+    );
+    let image = app.platform.unpack_image().expect("unpack image");
+    let binary = std::fs::read(image.join("layers/gocnb_go/target/bin/withdep")).expect("binary");
+    let go_version = e2e_harness::go_binary::go_version_of(&binary).expect("go version");
+
+    let sbom = exported_sbom(&image, "target");
+    assert_eq!(
+        sbom["metadata"]["component"]["name"],
+        "example.test/withdep"
+    );
+    let withdep = component(&sbom, "withdep");
+    assert_eq!(withdep["type"], "application");
+    assert_eq!(
+        withdep["hashes"][0]["content"],
+        e2e_harness::hex(&<sha2::Sha256 as sha2::Digest>::digest(&binary))
+    );
+    // The go.sum hashes, as hex: banner's is h1:pFl+vqi/BLiR3pxw3gUOR0I3EECeGPQlRAni6RiaA98=.
+    let banner = component(&sbom, "example.test/banner");
+    assert_eq!(banner["version"], "v1.0.0");
+    assert_eq!(banner["purl"], "pkg:golang/example.test/banner@v1.0.0");
+    assert_eq!(
+        banner["hashes"][0],
+        serde_json::json!({
+            "alg": "SHA-256",
+            "content": "a4597ebea8bf04b891de9c70de050e47423710409e18f4254409e2e9189a03df"
+        })
+    );
+    let greeting = component(&sbom, "example.test/greeting");
+    assert_eq!(greeting["purl"], "pkg:golang/example.test/greeting@v1.1.0");
+    let stdlib = component(&sbom, "stdlib");
+    assert_eq!(
+        stdlib["version"].as_str().map(|v| format!("go{v}")),
+        Some(go_version.clone())
+    );
+
+    let toolchain = exported_sbom(&image, "go-dist");
+    let go = component(&toolchain, "go");
+    assert_eq!(
+        go["version"].as_str().map(|v| format!("go{v}")),
+        Some(go_version.clone())
+    );
+    let archive = app
+        .services
+        .archives
+        .iter()
+        .find(|archive| format!("go{}", archive.version) == go_version)
+        .expect("the mirror's archive");
+    assert_eq!(go["hashes"][0]["content"], archive.sha256.as_str());
+    assert_eq!(
+        go["externalReferences"][0]["url"],
+        format!("{}/mirror/{}", app.services.server.url(), archive.file_name)
+    );
+}

@@ -219,6 +219,12 @@ pub(crate) fn install_go_dist(
         "GOROOT",
         &goroot,
     ))?;
+    if keep_in_image {
+        let url = redact_url(&download_url(&artifact.url, mirror));
+        layer.write_sboms(&[
+            crate::sbom::go_dist_sbom(artifact, &url).map_err(GoBuildpackError::Sbom)?
+        ])?;
+    }
     env.insert("GOROOT", &goroot);
     let path = env.get("PATH").cloned().unwrap_or_default();
     let mut new_path = goroot.join("bin").into_os_string();

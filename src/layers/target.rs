@@ -2,13 +2,14 @@
 //! the toolchain is kept in the image. It is cached too, so that `go install` finds the
 //! binaries of the last build up to date and links only what changed.
 
-use crate::{GoBuildpack, GoBuildpackError};
+use crate::{sbom, GoBuildpack, GoBuildpackError};
 use bullet_stream::global::print;
 use bullet_stream::style;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
 use libcnb::layer::{
-    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
+    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerRef, LayerState,
+    RestoredLayerAction,
 };
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
@@ -43,13 +44,33 @@ pub(crate) fn reasons_to_discard(cached: &TargetMetadata, wanted: &TargetMetadat
     reasons
 }
 
-/// Prepares the layer for the binaries (keeping the last build's when they can be reused) and
-/// returns its `bin/` (GOBIN), which the launcher puts on PATH.
+/// The layer of the binaries, ready for `go install`.
+pub(crate) struct PreparedTarget {
+    /// Its `bin/` (GOBIN), which the launcher puts on PATH.
+    pub(crate) gobin: PathBuf,
+    layer: LayerRef<GoBuildpack, (), Vec<String>>,
+}
+
+impl PreparedTarget {
+    /// Replaces the layer's SBOM with one of `binaries` (the lifecycle puts it into the image
+    /// with the layer).
+    pub(crate) fn write_binaries_sbom(
+        &self,
+        module_path: &str,
+        binaries: &[String],
+    ) -> libcnb::Result<(), GoBuildpackError> {
+        let built = sbom::read_binaries(&self.gobin, binaries).map_err(GoBuildpackError::Sbom)?;
+        let sbom = sbom::binaries_sbom(module_path, &built).map_err(GoBuildpackError::Sbom)?;
+        self.layer.write_sboms(&[sbom])
+    }
+}
+
+/// Prepares the layer for the binaries, keeping the last build's when they can be reused.
 pub(crate) fn prepare_target(
     context: &BuildContext<GoBuildpack>,
     env: &mut Env,
     wanted: &TargetMetadata,
-) -> libcnb::Result<PathBuf, GoBuildpackError> {
+) -> libcnb::Result<PreparedTarget, GoBuildpackError> {
     let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "target");
     let layer = context.cached_layer(
         layer_name!("target"),
@@ -90,7 +111,7 @@ pub(crate) fn prepare_target(
     let gobin = layer.path().join("bin");
     std::fs::create_dir_all(&gobin).map_err(GoBuildpackError::CreateGobin)?;
     env.insert("GOBIN", &gobin);
-    Ok(gobin)
+    Ok(PreparedTarget { gobin, layer })
 }
 
 /// Removes binaries that no main package of this build produces (a package removed or renamed

@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod cnb_lifecycle;
+pub mod cyclonedx;
 pub mod go_binary;
 pub mod go_mirror;
 pub mod goproxy;
@@ -29,15 +30,7 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("..")
 }
 
-/// Lower-case hex of `bytes` (digests in OCI layouts and inventories).
-#[must_use]
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    })
-}
+pub use go_cnb_common::hex;
 
 /// Every file and directory below `dir`, sorted.
 #[must_use]

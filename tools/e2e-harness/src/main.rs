@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]
-//! cnb-local setup               (the lifecycle and the Go toolchain mirror, cached)
+//! cnb-local setup               (the lifecycle, the Go toolchain mirror and the CycloneDX schema, cached)
 //! cnb-local bench [--rounds N] [--edit-series N]  (bare go against the buildpack through the lifecycle)
 //! cnb-local provision-go [VERSION]...
 //! cnb-local goproxy <out dir>
@@ -154,10 +154,13 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("setup") => install_lifecycle().and_then(|_| {
-            provision(TEST_GO_VERSIONS).map(|archives| {
+            provision(TEST_GO_VERSIONS).and_then(|archives| {
                 for archive in archives {
                     println!("{} sha256:{}", archive.path.display(), archive.sha256);
                 }
+                let schemas = e2e_harness::cyclonedx::schemas_dir()?;
+                println!("CycloneDX schemas in {}", schemas.display());
+                Ok(())
             })
         }),
         Some("bench") => bench(&args[1..]),
