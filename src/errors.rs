@@ -45,13 +45,14 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
             ),
         ),
         GoBuildpackError::GoMod(GoModError::Malformed { path, line, content, problem }) => message(
-            "go.mod is malformed",
+            &format!("{} is malformed", path.display()),
             &format!(
                 "{}:{line}: {}\n\n    {}\n\n\
-                 Fix that line (`go mod edit -fmt` reformats the file) and build again.",
+                 Fix that line (`go {} edit -fmt` reformats the file) and build again.",
                 path.display(),
                 crate::truncate::quoted_for_display(problem),
-                for_display(content)
+                for_display(content),
+                if path.ends_with("go.work") { "work" } else { "mod" },
             ),
         ),
         GoBuildpackError::GoMod(GoModError::NoModuleLine { path }) => message(
@@ -219,6 +220,8 @@ fn resolve_message(error: &ResolveError) -> String {
                 _ if nearest.is_empty() => format!("Use an inventory that lists linux/{arch} releases: point GO_INVENTORY at one, or unset it to use the built-in inventory."),
                 VersionSource::GoVersionEnv => format!("Set GOVERSION to a release or line the inventory lists (for example `go{example}`), or unset it to use go.mod."),
                 VersionSource::HerokuGoVersionComment => format!("Change the `// +heroku goVersion` comment in go.mod to a release or line the inventory lists (for example `// +heroku goVersion go{example}`)."),
+                VersionSource::WorkToolchainLine => format!("Change the `toolchain` line of go.work to a release listed (`go work edit -toolchain=go{example}`), or remove it."),
+                VersionSource::WorkGoLine => format!("Change the `go` line of go.work to a release listed (`go work edit -go={example}`), or set GOWORK=off to build the module alone. If this is a new Go release, the buildpack's inventory may not list it yet: update the buildpack."),
                 VersionSource::ToolchainLine => format!("Change the `toolchain` line of go.mod to a release listed (`go mod edit -toolchain=go{example}`), or remove it."),
                 VersionSource::GoLine => format!("Change the `go` line of go.mod to a release listed (`go mod edit -go={example}`). If this is a new Go release, the buildpack's inventory may not list it yet: update the buildpack."),
                 VersionSource::NoRequest => format!("Add a `go` line to go.mod (`go mod edit -go={example}`)."),
@@ -346,6 +349,7 @@ fn go_command_message(error: &GoCommandError) -> String {
                 PackageSource::InstallPackageSpecEnv => "Set GO_INSTALL_PACKAGE_SPEC to packages that declare `package main`, or unset it.",
                 PackageSource::HerokuInstallComment => "Change `// +heroku install` in go.mod to name packages that declare `package main`.",
                 PackageSource::AllPackages => "Add a `package main` with a `func main()` (at the module root, or under cmd/<name>/).",
+                PackageSource::WorkspaceModules => "Add a `package main` with a `func main()` to one of the modules go.work uses, or name the packages to build in GO_INSTALL_PACKAGE_SPEC.",
             };
             message(
                 "No main package to build",
@@ -381,7 +385,7 @@ mod tests {
     fn unknown_go_version() {
         let inventory = crate::inventory::tests::inventory();
         let go_mod = parse_go_mod("module m\ngo 1.24.2\n", Path::new("go.mod")).expect("parses");
-        let request = version_request(&go_mod, None);
+        let request = version_request(&go_mod, None, None);
         let error = resolve_release(
             &inventory,
             &InventoryLocation::BuiltIn,
@@ -393,6 +397,48 @@ mod tests {
     }
 
     #[test]
+    fn every_version_source_hint() {
+        let inventory = crate::inventory::tests::inventory();
+        let requirement = "1.24".parse().expect("requirement");
+        let cases = [
+            ("module m\ngo 1.24.2\n", None, None),
+            ("module m\ngo 1.24.2\ntoolchain go1.24.3\n", None, None),
+            ("module m\n// +heroku goVersion go1.24\n", None, None),
+            ("module m\n", None, Some(&requirement)),
+            ("module m\n", Some("go 1.24.0\nuse .\n"), None),
+            (
+                "module m\n",
+                Some("go 1.24.0\ntoolchain go1.24.5\nuse .\n"),
+                None,
+            ),
+        ];
+        let mut shown = Vec::new();
+        for (go_mod, go_work, env) in cases {
+            let go_mod = parse_go_mod(go_mod, Path::new("go.mod")).expect("parses");
+            let go_work = go_work.map(|text| {
+                crate::go_work::parse_go_work(text, Path::new("go.work")).expect("go.work")
+            });
+            let request = version_request(&go_mod, go_work.as_ref(), env);
+            let error = resolve_release(
+                &inventory,
+                &InventoryLocation::BuiltIn,
+                &request,
+                Arch::Amd64,
+            )
+            .expect_err("no 1.24");
+            shown.push(buildpack_error(GoBuildpackError::Resolve(error)));
+        }
+        insta::assert_snapshot!(shown.join("\n\n----\n\n"));
+    }
+
+    #[test]
+    fn malformed_go_work() {
+        let error = crate::go_work::parse_go_work("go 1.25.0\nuse ./a ./b\n", Path::new("go.work"))
+            .expect_err("malformed");
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoMod(error)));
+    }
+
+    #[test]
     fn unknown_goversion_env() {
         let inventory = parse_inventory(
             "artifacts = []\n",
@@ -401,7 +447,7 @@ mod tests {
         .expect("parses");
         let go_mod = parse_go_mod("module m\ngo 1.24.2\n", Path::new("go.mod")).expect("parses");
         let requirement = "1.99".parse().expect("requirement");
-        let request = version_request(&go_mod, Some(&requirement));
+        let request = version_request(&go_mod, None, Some(&requirement));
         let error = resolve_release(
             &inventory,
             &InventoryLocation::Configured(String::from("/srv/go.toml")),
@@ -514,6 +560,7 @@ mod tests {
         let error = crate::go_packages::package_patterns(
             &[],
             &[String::from("-toolexec=./hook.sh"), String::from("./...")],
+            None,
         )
         .expect_err("refused");
         insta::assert_snapshot!(buildpack_error(GoBuildpackError::PackagePattern(error)));

@@ -48,7 +48,7 @@ pub(crate) fn read_go_mod(app_dir: &Path) -> Result<GoMod, GoModError> {
 }
 
 /// Removes a trailing `//` comment that is not inside a quoted string.
-fn strip_comment(line: &str) -> &str {
+pub(crate) fn strip_comment(line: &str) -> &str {
     let mut in_quotes = false;
     let bytes = line.as_bytes();
     for (index, byte) in bytes.iter().enumerate() {
@@ -62,7 +62,7 @@ fn strip_comment(line: &str) -> &str {
 }
 
 /// Reads the arguments of a `toolchain` line; `toolchain default` names no release.
-fn read_toolchain(arguments: &[&str]) -> Result<Option<GoVersion>, String> {
+pub(crate) fn read_toolchain(arguments: &[&str]) -> Result<Option<GoVersion>, String> {
     let [value] = arguments else {
         return Err(String::from(
             "`toolchain` takes exactly one name, such as `toolchain go1.26.3`",

@@ -13,6 +13,7 @@ pub(crate) enum PackageSource {
     InstallPackageSpecEnv,
     HerokuInstallComment,
     AllPackages,
+    WorkspaceModules,
 }
 
 impl std::fmt::Display for PackageSource {
@@ -21,6 +22,9 @@ impl std::fmt::Display for PackageSource {
             PackageSource::InstallPackageSpecEnv => "GO_INSTALL_PACKAGE_SPEC",
             PackageSource::HerokuInstallComment => "`// +heroku install` in go.mod",
             PackageSource::AllPackages => "the default, every package of the module",
+            PackageSource::WorkspaceModules => {
+                "the default in workspace mode, every package of the modules go.work uses"
+            }
         })
     }
 }
@@ -34,17 +38,20 @@ pub(crate) struct FlagLikePattern {
     pub(crate) package_source: PackageSource,
 }
 
-/// The packages to build: `GO_INSTALL_PACKAGE_SPEC`, else `// +heroku install`, else `./...`.
-/// Patterns are only ever packages: anything starting with `-` is refused (and patterns are
-/// passed after `--` as well).
+/// The packages to build: `GO_INSTALL_PACKAGE_SPEC`, else `// +heroku install`, else every
+/// package of the used modules in workspace mode, else `./...`. Patterns are only ever
+/// packages: anything starting with `-` is refused (and patterns are passed after `--` as well).
 pub(crate) fn package_patterns(
     spec_env: &[String],
     heroku_install: &[String],
+    workspace: Option<&crate::go_work::GoWork>,
 ) -> Result<(Vec<String>, PackageSource), FlagLikePattern> {
     let (patterns, source) = if !spec_env.is_empty() {
         (spec_env.to_vec(), PackageSource::InstallPackageSpecEnv)
     } else if !heroku_install.is_empty() {
         (heroku_install.to_vec(), PackageSource::HerokuInstallComment)
+    } else if let Some(work) = workspace.filter(|work| !work.uses.is_empty()) {
+        (work.package_patterns(), PackageSource::WorkspaceModules)
     } else {
         (vec![String::from("./...")], PackageSource::AllPackages)
     };
@@ -365,26 +372,43 @@ mod tests {
         let env = names(&["./cmd/web"]);
         let comment = names(&["./cmd/worker"]);
         assert_eq!(
-            package_patterns(&env, &comment).map(|p| p.1).ok(),
+            package_patterns(&env, &comment, None).map(|p| p.1).ok(),
             Some(PackageSource::InstallPackageSpecEnv)
         );
         assert_eq!(
-            package_patterns(&[], &comment).ok(),
+            package_patterns(&[], &comment, None).ok(),
             Some((comment.clone(), PackageSource::HerokuInstallComment))
         );
         assert_eq!(
-            package_patterns(&[], &[]).ok(),
+            package_patterns(&[], &[], None).ok(),
             Some((names(&["./..."]), PackageSource::AllPackages))
+        );
+        let work = crate::go_work::parse_go_work(
+            "go 1.25.0\nuse (\n\t.\n\t./tools/admin\n)\n",
+            std::path::Path::new("go.work"),
+        )
+        .expect("go.work");
+        assert_eq!(
+            package_patterns(&[], &[], Some(&work)).ok(),
+            Some((
+                names(&["./...", "./tools/admin/..."]),
+                PackageSource::WorkspaceModules
+            ))
+        );
+        assert_eq!(
+            package_patterns(&[], &comment, Some(&work)).ok(),
+            Some((comment.clone(), PackageSource::HerokuInstallComment))
         );
     }
 
     #[test]
     fn patterns_that_look_like_flags_are_refused() {
-        let error =
-            package_patterns(&[], &names(&["-toolexec=./hook.sh", "./..."])).expect_err("refused");
+        let error = package_patterns(&[], &names(&["-toolexec=./hook.sh", "./..."]), None)
+            .expect_err("refused");
         assert_eq!(error.pattern, "-toolexec=./hook.sh");
         assert_eq!(error.package_source, PackageSource::HerokuInstallComment);
-        let error = package_patterns(&names(&["./cmd/web", "-exec=sh"]), &[]).expect_err("refused");
+        let error =
+            package_patterns(&names(&["./cmd/web", "-exec=sh"]), &[], None).expect_err("refused");
         assert_eq!(
             error.to_string(),
             "the package pattern `-exec=sh` (from GO_INSTALL_PACKAGE_SPEC) starts with `-`"

@@ -2,6 +2,7 @@
 
 use crate::go_mod::GoMod;
 use crate::go_version::{GoVersion, GoVersionRequirement};
+use crate::go_work::GoWork;
 use libherokubuildpack::inventory::artifact::{Arch, Artifact, Os};
 use libherokubuildpack::inventory::version::VersionRequirement;
 use libherokubuildpack::inventory::Inventory;
@@ -102,6 +103,8 @@ pub(crate) fn load_inventory(
 pub(crate) enum VersionSource {
     GoVersionEnv,
     HerokuGoVersionComment,
+    WorkToolchainLine,
+    WorkGoLine,
     ToolchainLine,
     GoLine,
     NoRequest,
@@ -112,6 +115,8 @@ impl Display for VersionSource {
         f.write_str(match self {
             VersionSource::GoVersionEnv => "the GOVERSION environment variable",
             VersionSource::HerokuGoVersionComment => "the `// +heroku goVersion` comment in go.mod",
+            VersionSource::WorkToolchainLine => "the `toolchain` line in go.work",
+            VersionSource::WorkGoLine => "the `go` line in go.work",
             VersionSource::ToolchainLine => "the `toolchain` line in go.mod",
             VersionSource::GoLine => "the `go` line in go.mod",
             VersionSource::NoRequest => "no request (go.mod has no `go` line)",
@@ -128,8 +133,11 @@ pub(crate) struct VersionRequest {
 }
 
 /// Decides which request wins: GOVERSION, `// +heroku goVersion`, `toolchain`, `go`, none.
+/// The Go version the app asks for. In workspace mode, go.work's `toolchain` and `go` lines
+/// decide before go.mod's, as they do for the go command.
 pub(crate) fn version_request(
     go_mod: &GoMod,
+    go_work: Option<&GoWork>,
     goversion_env: Option<&GoVersionRequirement>,
 ) -> VersionRequest {
     if let Some(requirement) = goversion_env {
@@ -144,6 +152,20 @@ pub(crate) fn version_request(
             requirement: requirement.clone(),
             written: format!("// +heroku goVersion {requirement}"),
             source: VersionSource::HerokuGoVersionComment,
+        };
+    }
+    if let Some(toolchain) = go_work.and_then(|work| work.toolchain.as_ref()) {
+        return VersionRequest {
+            requirement: GoVersionRequirement::minimum_in_line(toolchain),
+            written: format!("toolchain go{toolchain}"),
+            source: VersionSource::WorkToolchainLine,
+        };
+    }
+    if let Some(go_line) = go_work.and_then(|work| work.go_line.as_ref()) {
+        return VersionRequest {
+            requirement: GoVersionRequirement::minimum_in_line(go_line),
+            written: format!("go {go_line}"),
+            source: VersionSource::WorkGoLine,
         };
     }
     if let Some(toolchain) = &go_mod.toolchain {
@@ -289,7 +311,7 @@ checksum = "sha256:708effb774be8237570d0add163225abbdfaf4fca28b2611df167beba4fee
     fn resolve(go_mod: &str, goversion: Option<&str>, arch: Arch) -> Result<String, ResolveError> {
         let go_mod = parse_go_mod(go_mod, Path::new("go.mod")).expect("go.mod parses");
         let env = goversion.map(|g| g.parse().expect("requirement parses"));
-        let request = version_request(&go_mod, env.as_ref());
+        let request = version_request(&go_mod, None, env.as_ref());
         let inventory = inventory();
         resolve_release(&inventory, &InventoryLocation::BuiltIn, &request, arch)
             .map(|artifact| artifact.version.to_string())

@@ -7,6 +7,7 @@ mod go_mod;
 mod go_packages;
 mod go_settings;
 mod go_version;
+mod go_work;
 mod inventory;
 mod layers;
 mod netrc;
@@ -93,9 +94,13 @@ impl Buildpack for GoBuildpack {
         let env = Env::from_current();
         let config = Config::from_env(&env).map_err(GoBuildpackError::Config)?;
         let go_mod = go_mod::read_go_mod(app_dir).map_err(GoBuildpackError::GoMod)?;
-        let (patterns, package_source) =
-            go_packages::package_patterns(&config.install_package_spec, &go_mod.heroku_install)
-                .map_err(GoBuildpackError::PackagePattern)?;
+        let workspace = go_work::read_workspace(app_dir, &env).map_err(GoBuildpackError::GoMod)?;
+        let (patterns, package_source) = go_packages::package_patterns(
+            &config.install_package_spec,
+            &go_mod.heroku_install,
+            workspace.go_work(),
+        )
+        .map_err(GoBuildpackError::PackagePattern)?;
         let has_procfile = app_dir.join("Procfile").is_file();
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
         let settings = go_settings::GoSettings::from_env(&env, app_dir, vendored);
@@ -110,7 +115,8 @@ impl Buildpack for GoBuildpack {
         let (inventory, inventory_location) =
             inventory::load_inventory(config.inventory.as_deref(), &config.download_policy)
                 .map_err(GoBuildpackError::Inventory)?;
-        let request = inventory::version_request(&go_mod, config.go_version.as_ref());
+        let request =
+            inventory::version_request(&go_mod, workspace.go_work(), config.go_version.as_ref());
         let artifact = inventory::resolve_release(&inventory, &inventory_location, &request, arch)
             .map_err(GoBuildpackError::Resolve)?;
         print_version_choice(&request, artifact, &inventory_location);
@@ -130,15 +136,8 @@ impl Buildpack for GoBuildpack {
         )?;
         // A Go workspace with the toolchain in the image gets the module cache too.
         let module_cache_in_image = gopath_source.is_some() && config.install_tools_in_image;
-        let module_cache = if vendored {
-            None
-        } else {
-            Some(go_modules::prepare_go_modules(
-                &context,
-                &mut go_env,
-                module_cache_in_image,
-            )?)
-        };
+        let module_cache =
+            go_modules::prepare_go_modules(&context, &mut go_env, vendored, module_cache_in_image)?;
         let build_cache = go_build_cache::prepare_go_build_cache(
             &context,
             &mut go_env,
@@ -162,6 +161,7 @@ impl Buildpack for GoBuildpack {
 
         print::bullet("Go packages");
         let build_plan = BuildPlan {
+            workspace: &workspace,
             patterns: &patterns,
             package_source,
             linker_symbol: config.linker_symbol.as_ref(),
@@ -254,6 +254,7 @@ fn write_private_module_credentials(
 
 /// What to compile, decided before any download.
 struct BuildPlan<'a> {
+    workspace: &'a go_work::WorkspaceMode,
     patterns: &'a [String],
     package_source: go_packages::PackageSource,
     linker_symbol: Option<&'a (String, String)>,
@@ -265,6 +266,17 @@ fn compile(
     app_dir: &std::path::Path,
     plan: &BuildPlan<'_>,
 ) -> Result<Vec<go_packages::MainPackage>, go_packages::GoCommandError> {
+    match plan.workspace {
+        go_work::WorkspaceMode::On(work) => print::sub_bullet(format!(
+            "Workspace mode ({}): building the modules it uses together: {}",
+            work.path.display(),
+            truncate::for_display(&work.uses.join(", "))
+        )),
+        go_work::WorkspaceMode::TurnedOff => {
+            print::sub_bullet("GOWORK=off: go.work is ignored, the module is built alone");
+        }
+        go_work::WorkspaceMode::Absent => {}
+    }
     if plan.vendored {
         print::sub_bullet("Using the vendored modules in vendor/ (vendor/modules.txt)");
     }

@@ -25,11 +25,16 @@ pub(crate) struct GoModulesMetadata {
 
 const LAYOUT: &str = "gopath-v1";
 
+/// Prepares the module cache and returns its layer (GOPATH); a vendored app has none.
 pub(crate) fn prepare_go_modules(
     context: &BuildContext<GoBuildpack>,
     env: &mut Env,
+    vendored: bool,
     launch: bool,
-) -> libcnb::Result<PathBuf, GoBuildpackError> {
+) -> libcnb::Result<Option<PathBuf>, GoBuildpackError> {
+    if vendored {
+        return Ok(None);
+    }
     let wanted = GoModulesMetadata {
         layout: String::from(LAYOUT),
     };
@@ -63,7 +68,7 @@ pub(crate) fn prepare_go_modules(
     let gopath = layer.path();
     env.insert("GOPATH", &gopath);
     env.insert("GOMODCACHE", gopath.join("pkg").join("mod"));
-    Ok(gopath)
+    Ok(Some(gopath))
 }
 
 /// Whether a failed go command's output names a file of the module cache, the sign that the
