@@ -2,6 +2,7 @@
 
 use crate::download::DownloadPolicy;
 use crate::go_version::{GoVersionRequirement, RequirementParseError};
+use crate::linker::LinkerDefinition;
 use libcnb::Env;
 use std::time::Duration;
 
@@ -11,8 +12,8 @@ pub(crate) struct Config {
     pub(crate) go_version: Option<GoVersionRequirement>,
     /// `GO_INSTALL_PACKAGE_SPEC`: the packages to build, instead of go.mod's or `./...`.
     pub(crate) install_package_spec: Vec<String>,
-    /// `GO_LINKER_SYMBOL` and its value (`GO_LINKER_VALUE`, else `SOURCE_VERSION`).
-    pub(crate) linker_symbol: Option<(String, String)>,
+    /// `GO_LINKER_SYMBOL` with its value (`GO_LINKER_VALUE`, else `SOURCE_VERSION`).
+    pub(crate) linker: Option<LinkerDefinition>,
     /// `GO_INSTALL_TOOLS_IN_IMAGE`: keep the Go toolchain in the image.
     pub(crate) install_tools_in_image: bool,
     /// `GO_SETUP_GOPATH_IN_IMAGE`: a Go workspace in the image, the app in `$GOPATH/src`.
@@ -35,8 +36,6 @@ pub(crate) enum ConfigError {
     NotABoolean { name: &'static str, value: String },
     #[error("GO_LINKER_SYMBOL is set but neither GO_LINKER_VALUE nor SOURCE_VERSION is")]
     LinkerValueMissing,
-    #[error(transparent)]
-    UnquotableLinkerValue(crate::go_packages::UnquotableLinkerValue),
     #[error("{name}={value} is not a whole number of at least 1")]
     NotAPositiveNumber { name: &'static str, value: String },
 }
@@ -93,25 +92,21 @@ impl Config {
         let go_version = non_empty(env, "GOVERSION")
             .map(|value| value.parse().map_err(ConfigError::GoVersion))
             .transpose()?;
-        let linker_symbol = match non_empty(env, "GO_LINKER_SYMBOL") {
-            Some(symbol) => Some((
-                symbol,
-                non_empty(env, "GO_LINKER_VALUE")
+        let linker = match non_empty(env, "GO_LINKER_SYMBOL") {
+            Some(symbol) => Some(LinkerDefinition::new(
+                &symbol,
+                &non_empty(env, "GO_LINKER_VALUE")
                     .or_else(|| non_empty(env, "SOURCE_VERSION"))
                     .ok_or(ConfigError::LinkerValueMissing)?,
             )),
             None => None,
         };
-        if let Some((symbol, value)) = &linker_symbol {
-            crate::go_packages::linker_flag(symbol, value)
-                .map_err(ConfigError::UnquotableLinkerValue)?;
-        }
         Ok(Config {
             go_version,
             install_package_spec: non_empty(env, "GO_INSTALL_PACKAGE_SPEC")
                 .map(|spec| spec.split_whitespace().map(String::from).collect())
                 .unwrap_or_default(),
-            linker_symbol,
+            linker,
             install_tools_in_image: boolean(env, "GO_INSTALL_TOOLS_IN_IMAGE")?,
             setup_gopath_in_image: boolean(env, "GO_SETUP_GOPATH_IN_IMAGE")?,
             dist_mirror: non_empty(env, "GO_DIST_MIRROR"),
@@ -161,8 +156,10 @@ mod tests {
             vec!["./cmd/web", "./cmd/worker"]
         );
         assert_eq!(
-            config.linker_symbol,
-            Some((String::from("main.version"), String::from("abc123")))
+            config.linker,
+            Some(LinkerDefinition::LdFlags(String::from(
+                "-ldflags=-X main.version=abc123"
+            )))
         );
         assert!(config.install_tools_in_image);
         assert_eq!(config.user_gotoolchain.as_deref(), Some("go1.27.0+auto"));
@@ -176,7 +173,12 @@ mod tests {
             ("SOURCE_VERSION", "abc123"),
         ]))
         .expect("valid config");
-        assert_eq!(config.linker_symbol.map(|(_, v)| v).as_deref(), Some("v1"));
+        assert_eq!(
+            config.linker,
+            Some(LinkerDefinition::LdFlags(String::from(
+                "-ldflags=-X main.version=v1"
+            )))
+        );
     }
 
     #[test]

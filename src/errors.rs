@@ -156,16 +156,6 @@ fn config_message(error: &ConfigError) -> String {
             "GO_LINKER_SYMBOL names the variable to set with `-ldflags -X`, but neither GO_LINKER_VALUE nor SOURCE_VERSION is set.\n\n\
              Set GO_LINKER_VALUE to the value to embed, or unset GO_LINKER_SYMBOL.",
         ),
-        ConfigError::UnquotableLinkerValue(error) => message(
-            "GO_LINKER_VALUE cannot be passed to the linker",
-            &format!(
-                "The go command reads -ldflags as fields split at whitespace, where a field may be enclosed in '…' or \"…\" without escapes. \
-                 The value of {} holds whitespace and both kinds of quote, so no quoting makes it one field.\n\n    {}\n\n\
-                 Change GO_LINKER_VALUE to leave out the whitespace or one kind of quote.",
-                for_display(&error.symbol),
-                for_display(&error.value)
-            ),
-        ),
         ConfigError::NotAPositiveNumber { name, value } => message(
             &format!("{name} must be a whole number"),
             &format!(
@@ -564,15 +554,6 @@ mod tests {
         )
         .expect_err("refused");
         insta::assert_snapshot!(buildpack_error(GoBuildpackError::PackagePattern(error)));
-    }
-
-    #[test]
-    fn unquotable_linker_value() {
-        let error =
-            crate::go_packages::linker_flag("main.version", "a \"b\" c'd").expect_err("refused");
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
-            ConfigError::UnquotableLinkerValue(error)
-        )));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Which packages to build, the go commands that build them, and the processes they become.
 
+use crate::linker::{LinkerDefinition, TOOLEXEC_DEFINITION_ENV};
 use bullet_stream::global::print;
 use bullet_stream::style;
 use fun_run::{CmdError, CommandWithName};
@@ -62,36 +63,6 @@ pub(crate) fn package_patterns(
         }),
         None => Ok((patterns, source)),
     }
-}
-
-/// A `GO_LINKER_VALUE` that the go command's `-ldflags` parser cannot carry as one argument.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{symbol}={value}` holds whitespace together with both `'` and `\"`")]
-pub(crate) struct UnquotableLinkerValue {
-    pub(crate) symbol: String,
-    pub(crate) value: String,
-}
-
-/// The `-ldflags` argument that sets `symbol` to exactly `value`. The go command splits
-/// `-ldflags` at whitespace, except inside a field wholly enclosed in `'…'` or `"…"` (with no
-/// escapes), so a field with whitespace or a leading quote is enclosed in the quote it lacks.
-pub(crate) fn linker_flag(symbol: &str, value: &str) -> Result<String, UnquotableLinkerValue> {
-    let field = format!("{symbol}={value}");
-    let needs_quotes = field.starts_with(['\'', '"'])
-        || field.chars().any(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
-    let quoted = if !needs_quotes {
-        field
-    } else if !field.contains('\'') {
-        format!("'{field}'")
-    } else if !field.contains('"') {
-        format!("\"{field}\"")
-    } else {
-        return Err(UnquotableLinkerValue {
-            symbol: symbol.to_string(),
-            value: value.to_string(),
-        });
-    };
-    Ok(format!("-ldflags=-X {quoted}"))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -212,16 +183,29 @@ pub(crate) fn install_packages(
     env: &Env,
     app_dir: &Path,
     patterns: &[String],
-    linker_symbol: Option<&(String, String)>,
+    linker: Option<&LinkerDefinition>,
 ) -> Result<(), GoCommandError> {
-    // Checked when the configuration was read, before any download.
-    let ldflags = linker_symbol.and_then(|(symbol, value)| linker_flag(symbol, value).ok());
+    let toolexec = std::env::current_exe()
+        .map(|exe| format!("-toolexec={}", exe.display()))
+        .unwrap_or_default();
     let mut args = vec!["install"];
-    args.extend(ldflags.as_deref());
+    match linker {
+        Some(LinkerDefinition::LdFlags(flag)) => args.push(flag),
+        Some(LinkerDefinition::Toolexec(_)) => args.push(&toolexec),
+        None => {}
+    }
     args.push("--");
     args.extend(patterns.iter().map(String::as_str));
     let name = format!("go {}", crate::truncate::for_display(&args.join(" ")));
-    print::sub_stream_cmd(go_command(env, app_dir, &args).named(name))
+    let mut command = go_command(env, app_dir, &args);
+    if let Some(LinkerDefinition::Toolexec(definition)) = linker {
+        print::sub_bullet(
+            "The linker value holds whitespace and both kinds of quote, which -ldflags cannot carry: \
+             the buildpack hands it to the linker itself, as the go command's -toolexec",
+        );
+        command.env(TOOLEXEC_DEFINITION_ENV, definition);
+    }
+    print::sub_stream_cmd(command.named(name))
         .map(drop)
         .map_err(GoCommandError::Failed)
 }
@@ -413,61 +397,5 @@ mod tests {
             error.to_string(),
             "the package pattern `-exec=sh` (from GO_INSTALL_PACKAGE_SPEC) starts with `-`"
         );
-    }
-
-    /// How the go command (cmd/internal/quoted.Split) splits an `-ldflags` value.
-    fn go_split(flags: &str) -> Vec<String> {
-        let mut fields = Vec::new();
-        let mut rest = flags;
-        loop {
-            rest = rest.trim_start_matches([' ', '\t', '\n', '\r']);
-            let Some(first) = rest.chars().next() else {
-                return fields;
-            };
-            if first == '\'' || first == '"' {
-                let end = rest[1..].find(first).expect("terminated") + 1;
-                fields.push(rest[1..end].to_string());
-                rest = &rest[end + 1..];
-            } else {
-                let end = rest.find([' ', '\t', '\n', '\r']).unwrap_or(rest.len());
-                fields.push(rest[..end].to_string());
-                rest = &rest[end..];
-            }
-        }
-    }
-
-    #[test]
-    fn linker_values_reach_the_linker_as_one_exact_argument() {
-        for value in [
-            "v1.2.3",
-            "a b",
-            "a \"b\" c",
-            "it's here",
-            "\"quoted\"",
-            "'single'",
-            "$HOME;rm -rf /",
-            "tab\there",
-            "",
-        ] {
-            let flag = linker_flag("main.version", value).expect(value);
-            let ldflags = flag.strip_prefix("-ldflags=").expect("ldflags");
-            assert_eq!(
-                go_split(ldflags),
-                vec![String::from("-X"), format!("main.version={value}")],
-                "{value:?} as {flag}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_linker_value_with_spaces_and_both_quotes_is_refused() {
-        assert_eq!(
-            linker_flag("main.v", "a \"b\" c'd"),
-            Err(UnquotableLinkerValue {
-                symbol: String::from("main.v"),
-                value: String::from("a \"b\" c'd"),
-            })
-        );
-        assert!(linker_flag("main.v", "a\"b\"c'd").is_ok());
     }
 }

@@ -10,6 +10,7 @@ mod go_version;
 mod go_work;
 mod inventory;
 mod layers;
+mod linker;
 mod netrc;
 mod sbom;
 mod truncate;
@@ -28,7 +29,7 @@ use libcnb::data::build_plan::BuildPlanBuilder;
 use libcnb::data::launch::{LaunchBuilder, ProcessBuilder, WorkingDirectory};
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
-use libcnb::{buildpack_main, Buildpack, Env};
+use libcnb::{Buildpack, Env};
 
 pub(crate) struct GoBuildpack;
 
@@ -164,7 +165,7 @@ impl Buildpack for GoBuildpack {
             workspace: &workspace,
             patterns: &patterns,
             package_source,
-            linker_symbol: config.linker_symbol.as_ref(),
+            linker: config.linker.as_ref(),
             vendored,
         };
         let packages = compile_healing_module_cache(&go_env, app_dir, &build_plan)
@@ -257,7 +258,7 @@ struct BuildPlan<'a> {
     workspace: &'a go_work::WorkspaceMode,
     patterns: &'a [String],
     package_source: go_packages::PackageSource,
-    linker_symbol: Option<&'a (String, String)>,
+    linker: Option<&'a linker::LinkerDefinition>,
     vendored: bool,
 }
 
@@ -286,7 +287,7 @@ fn compile(
         plan.package_source
     ));
     let listing = go_packages::start_listing(env, app_dir, plan.patterns);
-    go_packages::install_packages(env, app_dir, plan.patterns, plan.linker_symbol)?;
+    go_packages::install_packages(env, app_dir, plan.patterns, plan.linker)?;
     go_packages::finish_listing(listing, env, app_dir, plan.patterns, plan.package_source)
 }
 
@@ -352,4 +353,10 @@ fn launch_config(
     Ok(launch.build())
 }
 
-buildpack_main!(GoBuildpack);
+fn main() {
+    // The go command runs the buildpack as its -toolexec for linker values -ldflags cannot carry.
+    if let Some(definition) = linker::toolexec_definition() {
+        std::process::exit(linker::run_as_toolexec(&definition));
+    }
+    libcnb::libcnb_runtime(&GoBuildpack);
+}

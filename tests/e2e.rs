@@ -262,6 +262,21 @@ fn a_linker_value_with_spaces_quotes_and_shell_characters_reaches_the_binary() {
     assert!(report.succeeded, "{}", report.log);
     let (_web, body) = app.get(None);
     assert_eq!(body, "linker value: [3f2c1e0] go1.25.5\n");
+
+    // Whitespace with both kinds of quote fits no -ldflags field: it still arrives exactly,
+    // and a changed value is relinked.
+    for value in ["a \"b\" c'd", "x 'y' \"z\""] {
+        let report = app.build_ok(&[
+            ("GO_LINKER_SYMBOL", "main.linkerValue"),
+            ("GO_LINKER_VALUE", value),
+        ]);
+        assert_contains(
+            &report.log,
+            "- The linker value holds whitespace and both kinds of quote, which -ldflags cannot carry: the buildpack hands it to the linker itself, as the go command's -toolexec\n",
+        );
+        let (_web, body) = app.get(None);
+        assert_eq!(body, format!("linker value: [{value}] go1.25.5\n"));
+    }
 }
 
 #[test]
