@@ -99,12 +99,17 @@ fn build_tags_and_experiments_reach_the_binary_which_is_trimmed_and_reproducible
 }
 
 #[test]
-fn without_user_tags_the_heroku_tag_alone_is_set() {
+fn without_user_tags_the_heroku_tag_alone_is_set_and_overridden_variables_are_named() {
     let app = tag_reporting_app(|platform| platform);
-    let report = app.build_ok(&[]);
+    // Variables the buildpack points at its layers are named, not silently replaced.
+    let report = app.build_ok(&[("GOBIN", "/tmp/my-bin"), ("GOCACHE", "/tmp/my-cache")]);
     assert_contains(
         &report.log,
         "- GOFLAGS=-trimpath -tags=heroku -modcacherw (the buildpack adds",
+    );
+    assert_contains(
+        &report.log,
+        "GOCACHE=/tmp/my-cache, GOBIN=/tmp/my-bin are overridden.",
     );
     let (_web, body) = app.get(None);
     assert_eq!(body, "heroku=true extra=false jsonv2=false go1.25.5\n");

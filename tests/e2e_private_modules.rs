@@ -143,6 +143,33 @@ fn go_netrc_lets_the_build_fetch_private_modules_and_is_kept_nowhere() {
     let (_web, body) = app.get(None);
     assert_eq!(body, "*** hello, with-dependency (greeting v1.1.0) ***\n");
     assert_secret_kept_nowhere(&app, &report.log);
+
+    // Wrong credentials fail the build, and the failed build leaves them nowhere either. The
+    // cache is cleared first, so that the modules must be fetched again.
+    let wrong = "wr0ng-tok3n-93a7e1";
+    let mut wrong_credentials = settings.clone();
+    wrong_credentials.push((
+        "GO_NETRC",
+        format!(
+            "machine {} login {LOGIN} password {wrong}\n",
+            private.machine()
+        ),
+    ));
+    app.platform.discard_cache().expect("discard cache");
+    let refused = app.build_fails(&build_env(&wrong_credentials));
+    assert_contains(&refused.log, "a module server wants credentials");
+    assert!(
+        !refused.log.contains(wrong),
+        "the build output holds the secret"
+    );
+    let found = app
+        .platform
+        .files_containing(wrong.as_bytes())
+        .expect("scan");
+    assert!(
+        found.is_empty(),
+        "the failed build left the secret in {found:?}"
+    );
 }
 
 #[test]

@@ -246,6 +246,14 @@ impl Platform {
     fn build_root(&self) -> PathBuf {
         self.root.join("build-root")
     }
+    /// Empties the build cache, as `pack build --clear-cache` does.
+    ///
+    /// # Errors
+    /// When the cache cannot be removed.
+    pub fn discard_cache(&self) -> Result<(), PlatformError> {
+        remove_dir(&self.cache_dir())
+    }
+
     fn cache_dir(&self) -> PathBuf {
         self.root.join("cache")
     }
