@@ -286,8 +286,18 @@ fn with_the_toolchain_in_the_image_go_vet_and_go_test_run_in_the_container() {
         "main_test.go",
         "package main\n\nimport \"testing\"\n\nfunc TestTruth(t *testing.T) {\n\tif 1+1 != 2 {\n\t\tt.Fatal(\"arithmetic\")\n\t}\n}\n",
     );
+    // Without the toolchain in the image, the cached toolchain is only what builds need.
+    let first = app.build_ok(&[]);
+    assert_contains(
+        &first.log,
+        "Left out the standard library's tests and test data and the toolchain's own sources (src/cmd; kept with GO_INSTALL_TOOLS_IN_IMAGE) (",
+    );
     let report = app.build_ok(&[("GO_INSTALL_TOOLS_IN_IMAGE", "true")]);
-    // The cache and the image hold a toolchain without the standard library's own tests.
+    assert_contains(
+        &report.log,
+        "Discarding cached Go 1.25.5: it was installed without the toolchain's own sources (src/cmd), which GO_INSTALL_TOOLS_IN_IMAGE needs in the image",
+    );
+    // The image holds a toolchain without the standard library's own tests.
     assert_contains(
         &report.log,
         "Left out the standard library's tests and test data (",

@@ -34,6 +34,22 @@ fn a_cached_toolchain_without_bin_go_is_reinstalled() {
     // Healed: the next build reuses the reinstalled toolchain.
     let report = app.build_ok(&[]);
     assert_contains(&report.log, "Reusing Go 1.25.5 from the cache");
+
+    // Metadata of an older buildpack version (before `contents`) is migrated, not discarded.
+    let mut metadata = app
+        .platform
+        .cached_layer_metadata("go-dist")
+        .expect("go-dist metadata");
+    assert_eq!(metadata["contents"], "build-only");
+    metadata
+        .as_object_mut()
+        .expect("a table")
+        .remove("contents");
+    app.platform
+        .replace_cached_layer_metadata("go-dist", metadata)
+        .expect("older metadata");
+    let report = app.build_ok(&[]);
+    assert_contains(&report.log, "Reusing Go 1.25.5 from the cache");
 }
 
 #[test]

@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::path::{Component, Path, PathBuf};
 
-/// What identifies an installed distribution: the layer is reused only for the same artifact.
+/// What identifies an installed distribution: the layer is reused only for the same artifact,
+/// holding at least what this build needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct GoDistMetadata {
@@ -25,11 +26,31 @@ pub(crate) struct GoDistMetadata {
     pub(crate) os: String,
     pub(crate) arch: String,
     pub(crate) checksum: String,
+    /// [`CONTENTS_COMPLETE`] or [`CONTENTS_BUILD_ONLY`]. Layers cached before this field
+    /// existed were complete, so that is what its absence means.
+    #[serde(default = "complete")]
+    pub(crate) contents: String,
+}
+
+/// Everything but the tests: what `go build`, `go vet`, `go test` and `go tool` in the image
+/// need (`GO_INSTALL_TOOLS_IN_IMAGE`).
+pub(crate) const CONTENTS_COMPLETE: &str = "complete";
+/// Also without the toolchain's own sources (`src/cmd`, about 64 MB), which only rebuilding the
+/// toolchain or `go tool` reads: enough for `go install` of the app.
+pub(crate) const CONTENTS_BUILD_ONLY: &str = "build-only";
+
+fn complete() -> String {
+    String::from(CONTENTS_COMPLETE)
 }
 
 impl GoDistMetadata {
-    pub(crate) fn for_artifact(artifact: &GoArtifact) -> Self {
+    pub(crate) fn for_artifact(artifact: &GoArtifact, keep_in_image: bool) -> Self {
         GoDistMetadata {
+            contents: String::from(if keep_in_image {
+                CONTENTS_COMPLETE
+            } else {
+                CONTENTS_BUILD_ONLY
+            }),
             version: artifact.version.to_string(),
             os: artifact.os.to_string(),
             arch: artifact.arch.to_string(),
@@ -50,25 +71,38 @@ pub(crate) enum GoDistError {
     Unpack { url: String, reason: String },
 }
 
-/// Why a cached distribution cannot serve this build; empty when it can.
+/// Why a cached distribution cannot serve this build; empty when it can. A complete one serves
+/// a build that needs less.
 pub(crate) fn reasons_to_discard(cached: &GoDistMetadata, wanted: &GoDistMetadata) -> Vec<String> {
+    let GoDistMetadata {
+        version,
+        os,
+        arch,
+        checksum,
+        contents,
+    } = cached;
     let mut reasons = Vec::new();
-    if cached.version != wanted.version {
+    if version != &wanted.version {
         reasons.push(format!(
             "the requested version changed to {}",
             wanted.version
         ));
     }
-    if cached.os != wanted.os || cached.arch != wanted.arch {
+    if os != &wanted.os || arch != &wanted.arch {
         reasons.push(format!(
-            "the target changed from {}/{} to {}/{}",
-            cached.os, cached.arch, wanted.os, wanted.arch
+            "the target changed from {os}/{arch} to {}/{}",
+            wanted.os, wanted.arch
         ));
     }
-    if cached.version == wanted.version && cached.checksum != wanted.checksum {
+    if version == &wanted.version && checksum != &wanted.checksum {
         reasons.push(format!(
             "the inventory's checksum for it changed to {}",
             wanted.checksum
+        ));
+    }
+    if contents != &wanted.contents && wanted.contents == CONTENTS_COMPLETE {
+        reasons.push(String::from(
+            "it was installed without the toolchain's own sources (src/cmd), which GO_INSTALL_TOOLS_IN_IMAGE needs in the image",
         ));
     }
     reasons
@@ -155,7 +189,7 @@ pub(crate) fn install_go_dist(
     download_policy: &DownloadPolicy,
     keep_in_image: bool,
 ) -> libcnb::Result<PathBuf, GoBuildpackError> {
-    let wanted = GoDistMetadata::for_artifact(artifact);
+    let wanted = GoDistMetadata::for_artifact(artifact, keep_in_image);
     let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "go-dist");
     let layer = context.cached_layer(
         layer_name!("go-dist"),
@@ -365,18 +399,25 @@ fn install(
     }
     print::sub_bullet(format!("Verified {}", style::value(&wanted.checksum)));
     let timer = print::sub_start_timer("Unpacking");
-    let left_out_bytes =
-        unpack_distribution(&archive, goroot).map_err(|reason| GoDistError::Unpack {
+    let build_only = wanted.contents == CONTENTS_BUILD_ONLY;
+    let left_out_bytes = unpack_distribution(&archive, goroot, build_only).map_err(|reason| {
+        GoDistError::Unpack {
             url: redact_url(&url),
             reason,
-        })?;
+        }
+    })?;
     std::fs::remove_file(&archive).map_err(|error| GoDistError::Unpack {
         url: redact_url(&url),
         reason: error.to_string(),
     })?;
     timer.done();
     print::sub_bullet(format!(
-        "Left out the standard library's tests and test data ({} MB), which no build reads",
+        "Left out the standard library's tests and test data{} ({} MB), which no build of the app reads",
+        if build_only {
+            " and the toolchain's own sources (src/cmd; kept with GO_INSTALL_TOOLS_IN_IMAGE)"
+        } else {
+            ""
+        },
         left_out_bytes / 1_000_000
     ));
     Ok(())
@@ -386,7 +427,11 @@ fn install(
 /// regular files and links are accepted; every entry and every link target must stay inside
 /// `destination`, links are made here (never resolved against the working directory), and
 /// nothing is written through a link.
-fn unpack_distribution(archive: &Path, destination: &Path) -> Result<u64, String> {
+fn unpack_distribution(
+    archive: &Path,
+    destination: &Path,
+    build_only: bool,
+) -> Result<u64, String> {
     let file = File::open(archive).map_err(|e| e.to_string())?;
     let mut tar = tar::Archive::new(GzDecoder::new(file));
     tar.set_preserve_permissions(true);
@@ -412,7 +457,7 @@ fn unpack_distribution(archive: &Path, destination: &Path) -> Result<u64, String
                 path.display()
             ));
         }
-        if is_left_out(&relative) {
+        if is_left_out(&relative, build_only) {
             left_out_bytes += entry.header().size().unwrap_or_default();
             continue;
         }
@@ -472,13 +517,15 @@ fn unpack_distribution(archive: &Path, destination: &Path) -> Result<u64, String
 /// What no build of an app reads, left out of the layer to keep the cache (and an image with
 /// `GO_INSTALL_TOOLS_IN_IMAGE`) smaller: the standard library's tests (`_test.go` files and
 /// `testdata/` directories) and the toolchain's own test suite (`test/`). Building, vetting
-/// and testing the app's packages never reads them.
-fn is_left_out(relative: &Path) -> bool {
+/// and testing the app's packages never reads them. `build_only` also leaves out `src/cmd`,
+/// the toolchain's own sources, which only `go tool` (in an image) may need.
+fn is_left_out(relative: &Path, build_only: bool) -> bool {
     let mut components = relative.components();
     match components.next() {
         Some(Component::Normal(top)) if top == "test" => true,
         Some(Component::Normal(top)) if top == "src" => {
-            relative.components().any(|c| c.as_os_str() == "testdata")
+            (build_only && components.next().is_some_and(|c| c.as_os_str() == "cmd"))
+                || relative.components().any(|c| c.as_os_str() == "testdata")
                 || relative
                     .file_name()
                     .is_some_and(|name| name.to_string_lossy().ends_with("_test.go"))
@@ -497,7 +544,38 @@ mod tests {
             os: String::from("linux"),
             arch: arch.to_string(),
             checksum: checksum.to_string(),
+            contents: String::from(CONTENTS_BUILD_ONLY),
         }
+    }
+
+    #[test]
+    fn a_complete_toolchain_serves_a_build_but_not_the_other_way_round() {
+        let build_only = metadata("1.26.6", "amd64", "sha256:aa");
+        let complete = GoDistMetadata {
+            contents: String::from(CONTENTS_COMPLETE),
+            ..build_only.clone()
+        };
+        assert!(reasons_to_discard(&complete, &build_only).is_empty());
+        assert_eq!(
+            reasons_to_discard(&build_only, &complete),
+            vec!["it was installed without the toolchain's own sources (src/cmd), which GO_INSTALL_TOOLS_IN_IMAGE needs in the image"]
+        );
+    }
+
+    #[test]
+    fn metadata_toml_is_pinned_and_older_metadata_reads_as_complete() {
+        let wanted = metadata("1.26.6", "amd64", "sha256:aa");
+        assert_eq!(
+            toml::to_string(&wanted).expect("serialize"),
+            "version = \"1.26.6\"\nos = \"linux\"\narch = \"amd64\"\nchecksum = \"sha256:aa\"\ncontents = \"build-only\"\n"
+        );
+        // Written by versions of the buildpack that always installed the complete toolchain.
+        let older: GoDistMetadata = toml::from_str(
+            "version = \"1.26.6\"\nos = \"linux\"\narch = \"amd64\"\nchecksum = \"sha256:aa\"\n",
+        )
+        .expect("migrates");
+        assert_eq!(older.contents, CONTENTS_COMPLETE);
+        assert!(reasons_to_discard(&older, &wanted).is_empty());
     }
 
     #[test]
@@ -627,7 +705,7 @@ mod tests {
             &[("go/bin/go", b"#!/bin/sh\n"), ("go/VERSION", b"go1.26.6\n")],
         );
         let goroot = dir.path().join("goroot");
-        unpack_distribution(&archive, &goroot).expect("unpacks");
+        unpack_distribution(&archive, &goroot, false).expect("unpacks");
         assert!(goroot.join("bin/go").is_file());
         assert!(goroot.join("VERSION").is_file());
     }
@@ -637,7 +715,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let archive = dir.path().join("evil.tar.gz");
         write_archive(&archive, &[("go/../../escaped", b"x")]);
-        let error = unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+        let error =
+            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
         assert!(error.contains("leaves the archive"), "{error}");
         assert!(!dir.path().join("escaped").exists());
     }
@@ -654,7 +733,8 @@ mod tests {
                 ("go/hl", tar::EntryType::Link, b"go.mod"),
             ],
         );
-        let error = unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+        let error =
+            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
         assert!(error.contains("refusing link go/hl -> go.mod"), "{error}");
         assert!(!dir.path().join("goroot/hl").exists());
     }
@@ -672,7 +752,7 @@ mod tests {
             ],
         );
         let goroot = dir.path().join("goroot");
-        unpack_distribution(&archive, &goroot).expect("unpacks");
+        unpack_distribution(&archive, &goroot, false).expect("unpacks");
         assert_eq!(
             std::fs::read(goroot.join("bin/go-again")).expect("hard link"),
             b"#!/bin/sh\n"
@@ -693,8 +773,8 @@ mod tests {
             let dir = tempfile::tempdir().expect("tempdir");
             let archive = dir.path().join("evil.tar.gz");
             write_typed_archive(&archive, &[(name, kind, target)]);
-            let error =
-                unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+            let error = unpack_distribution(&archive, &dir.path().join("goroot"), false)
+                .expect_err("refused");
             assert!(error.contains("that leaves the archive"), "{name}: {error}");
         }
     }
@@ -711,7 +791,8 @@ mod tests {
                 ("go/sub/up/planted", tar::EntryType::Regular, b"x"),
             ],
         );
-        let error = unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+        let error =
+            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
         assert!(
             error.contains("written through the link go/sub/up"),
             "{error}"
@@ -731,7 +812,8 @@ mod tests {
                 ("go/d1", tar::EntryType::Symlink, b"sub/d2/.."),
             ],
         );
-        let error = unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+        let error =
+            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
         assert!(error.contains("go/d1 that resolves outside"), "{error}");
     }
 
@@ -745,8 +827,8 @@ mod tests {
             let dir = tempfile::tempdir().expect("tempdir");
             let archive = dir.path().join("evil.tar.gz");
             write_typed_archive(&archive, &[("go/dev", kind, b"")]);
-            let error =
-                unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+            let error = unpack_distribution(&archive, &dir.path().join("goroot"), false)
+                .expect_err("refused");
             assert!(error.contains("refusing entry go/dev of type"), "{error}");
         }
     }
@@ -767,7 +849,7 @@ mod tests {
             ],
         );
         let goroot = dir.path().join("goroot");
-        let left_out = unpack_distribution(&archive, &goroot).expect("unpacks");
+        let left_out = unpack_distribution(&archive, &goroot, false).expect("unpacks");
         assert_eq!(left_out, 16 + 3 + 13);
         assert!(goroot.join("src/strings/strings.go").is_file());
         assert!(!goroot.join("src/strings/strings_test.go").exists());
@@ -777,11 +859,33 @@ mod tests {
     }
 
     #[test]
+    fn a_build_only_toolchain_also_leaves_out_its_own_sources() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let archive = dir.path().join("go.tar.gz");
+        write_archive(
+            &archive,
+            &[
+                ("go/bin/go", b"#!/bin/sh\n"),
+                ("go/src/cmd/go/main.go", b"package main\n"),
+                ("go/src/cmdline/keep.go", b"package cmdline\n"),
+                ("go/pkg/tool/linux_amd64/compile", b"ELF"),
+            ],
+        );
+        let goroot = dir.path().join("goroot");
+        let left_out = unpack_distribution(&archive, &goroot, true).expect("unpacks");
+        assert_eq!(left_out, 13);
+        assert!(!goroot.join("src/cmd").exists());
+        assert!(goroot.join("src/cmdline/keep.go").is_file());
+        assert!(goroot.join("pkg/tool/linux_amd64/compile").is_file());
+    }
+
+    #[test]
     fn refuses_an_archive_without_go() {
         let dir = tempfile::tempdir().expect("tempdir");
         let archive = dir.path().join("empty.tar.gz");
         write_archive(&archive, &[("go/README.md", b"hi")]);
-        let error = unpack_distribution(&archive, &dir.path().join("goroot")).expect_err("refused");
+        let error =
+            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
         assert!(error.contains("no go/bin/go"), "{error}");
     }
 }
