@@ -221,9 +221,9 @@ mod tests {
         assert_eq!(
             config.download_policy,
             DownloadPolicy {
-                connect_timeout: Duration::from_secs(60),
-                stall_timeout: Duration::from_secs(120),
-                deadline: Duration::from_secs(3600),
+                connect_timeout: Duration::from_mins(1),
+                stall_timeout: Duration::from_mins(2),
+                deadline: Duration::from_hours(1),
                 attempts: 8,
                 first_retry_delay: Duration::from_secs(1),
             }

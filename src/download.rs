@@ -31,7 +31,7 @@ impl Default for DownloadPolicy {
         DownloadPolicy {
             connect_timeout: Duration::from_secs(15),
             stall_timeout: Duration::from_secs(30),
-            deadline: Duration::from_secs(600),
+            deadline: Duration::from_mins(10),
             attempts: 4,
             first_retry_delay: Duration::from_secs(1),
         }

@@ -40,7 +40,7 @@ fn run_in_container(app: &TestApp, script: &str) -> String {
             &[("GOPROXY", "off")],
         )
         .expect("launch");
-    let code = running.wait_for_exit(Duration::from_secs(300));
+    let code = running.wait_for_exit(Duration::from_mins(5));
     assert_eq!(code, Some(0), "output:\n{}", running.output());
     running.output()
 }

@@ -119,7 +119,7 @@ pub(crate) fn prepare_go_build_cache(
 
 /// How old entries are made before a build: older than the go command's one-hour interval, so
 /// that each entry the build uses gets its mtime set to now.
-const AGE: Duration = Duration::from_secs(2 * 60 * 60);
+const AGE: Duration = Duration::from_hours(2);
 
 /// The go command marks the cache entries it uses by their mtime and trims those unused for
 /// five days, but the lifecycle restores every cached file with the restore time as its mtime,

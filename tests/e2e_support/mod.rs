@@ -185,7 +185,7 @@ impl TestApp {
     pub fn run_with_args(&self, process: Option<&str>, args: &[&str]) -> String {
         let mut running = self.platform.launch(process, args, &[]).expect("launch");
         // Long enough for `go vet` of a web app from a cold build cache in the container.
-        let code = running.wait_for_exit(Duration::from_secs(300));
+        let code = running.wait_for_exit(Duration::from_mins(5));
         assert_eq!(code, Some(0), "process output:\n{}", running.output());
         running.output()
     }
