@@ -27,23 +27,25 @@ pub(crate) fn reasons_to_discard(
     cached: &GoBuildCacheMetadata,
     wanted: &GoBuildCacheMetadata,
 ) -> Vec<String> {
+    let GoBuildCacheMetadata {
+        go_minor,
+        arch,
+        distro,
+    } = cached;
     let mut reasons = Vec::new();
-    if cached.go_minor != wanted.go_minor {
+    if go_minor != &wanted.go_minor {
+        reasons.push(format!("Go changed from {go_minor} to {}", wanted.go_minor));
+    }
+    if arch != &wanted.arch {
         reasons.push(format!(
-            "Go changed from {} to {}",
-            cached.go_minor, wanted.go_minor
+            "the architecture changed from {arch} to {}",
+            wanted.arch
         ));
     }
-    if cached.arch != wanted.arch {
+    if distro != &wanted.distro {
         reasons.push(format!(
-            "the architecture changed from {} to {}",
-            cached.arch, wanted.arch
-        ));
-    }
-    if cached.distro != wanted.distro {
-        reasons.push(format!(
-            "the distribution changed from {} to {}",
-            cached.distro, wanted.distro
+            "the distribution changed from {distro} to {}",
+            wanted.distro
         ));
     }
     reasons
@@ -197,6 +199,19 @@ pub(crate) fn prune_unused_entries(cache: &BuildCache) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_toml_is_pinned() {
+        let metadata = GoBuildCacheMetadata {
+            go_minor: String::from("1.26"),
+            arch: String::from("amd64"),
+            distro: String::from("ubuntu-24.04"),
+        };
+        assert_eq!(
+            toml::to_string(&metadata).expect("serialize"),
+            "go_minor = \"1.26\"\narch = \"amd64\"\ndistro = \"ubuntu-24.04\"\n"
+        );
+    }
 
     fn metadata(go_minor: &str, arch: &str, distro: &str) -> GoBuildCacheMetadata {
         GoBuildCacheMetadata {

@@ -9,7 +9,7 @@ use fun_run::CommandWithName;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
 use libcnb::layer::{
-    CachedLayerDefinition, InvalidMetadataAction, LayerState, RestoredLayerAction,
+    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
 };
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,22 @@ pub(crate) struct GoModulesMetadata {
 }
 
 const LAYOUT: &str = "gopath-v1";
+
+/// Why the cached module cache cannot serve this build; empty when it can.
+pub(crate) fn reasons_to_discard(
+    cached: &GoModulesMetadata,
+    wanted: &GoModulesMetadata,
+) -> Vec<String> {
+    let GoModulesMetadata { layout } = cached;
+    if layout == &wanted.layout {
+        Vec::new()
+    } else {
+        vec![format!(
+            "this buildpack keeps modules in layout {} (the cache has {layout})",
+            wanted.layout
+        )]
+    }
+}
 
 /// Prepares the module cache and returns its layer (GOPATH); a vendored app has none.
 pub(crate) fn prepare_go_modules(
@@ -46,10 +62,11 @@ pub(crate) fn prepare_go_modules(
             launch,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
             restored_layer_action: &|cached: &GoModulesMetadata, _| {
-                if cached == &wanted {
-                    RestoredLayerAction::KeepLayer
+                let reasons = reasons_to_discard(cached, &wanted);
+                if reasons.is_empty() {
+                    (RestoredLayerAction::KeepLayer, reasons)
                 } else {
-                    RestoredLayerAction::DeleteLayer
+                    (RestoredLayerAction::DeleteLayer, reasons)
                 }
             },
         },
@@ -58,9 +75,18 @@ pub(crate) fn prepare_go_modules(
     if let Some(reason) = unreadable {
         print::sub_bullet(format!("Discarding the module cache: {reason}"));
     }
-    match layer.state {
+    match &layer.state {
         LayerState::Restored { .. } => print::sub_bullet("Reusing the module cache"),
-        LayerState::Empty { .. } => {
+        LayerState::Empty { cause } => {
+            match cause {
+                EmptyLayerCause::RestoredLayerAction { cause: reasons } => print::sub_bullet(
+                    format!("Discarding the module cache: {}", reasons.join("; ")),
+                ),
+                EmptyLayerCause::InvalidMetadataAction { .. } => print::sub_bullet(
+                    "Discarding the module cache: its metadata is not this buildpack's",
+                ),
+                EmptyLayerCause::NewlyCreated => {}
+            }
             print::sub_bullet("Creating an empty module cache");
             layer.write_metadata(&wanted)?;
         }
@@ -108,4 +134,35 @@ pub(crate) fn discard_if_corrupted(env: &Env, app_dir: &Path) -> Result<bool, Go
     )
     .map_err(GoCommandError::Failed)?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_is_kept_for_the_same_layout_only() {
+        let wanted = GoModulesMetadata {
+            layout: String::from(LAYOUT),
+        };
+        assert!(reasons_to_discard(&wanted, &wanted.clone()).is_empty());
+        let older = GoModulesMetadata {
+            layout: String::from("gopath-v0"),
+        };
+        assert_eq!(
+            reasons_to_discard(&older, &wanted),
+            vec!["this buildpack keeps modules in layout gopath-v1 (the cache has gopath-v0)"]
+        );
+    }
+
+    #[test]
+    fn metadata_toml_is_pinned() {
+        let wanted = GoModulesMetadata {
+            layout: String::from(LAYOUT),
+        };
+        assert_eq!(
+            toml::to_string(&wanted).expect("serialize"),
+            "layout = \"gopath-v1\"\n"
+        );
+    }
 }
