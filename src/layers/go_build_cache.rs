@@ -104,9 +104,14 @@ pub(crate) fn prepare_go_build_cache(
     }
     let gocache = layer.path().join("gocache");
     let aged_before = age_entries(&gocache).map_err(GoBuildpackError::PrepareBuildCache)?;
-    env.insert("GOCACHE", &gocache);
+    super::write_and_apply_env(
+        &layer,
+        &super::build_overrides([("GOCACHE", gocache.as_os_str())]),
+        env,
+    )?;
     // Go keeps telemetry counters under the user config directory; a build must not write
-    // outside its layers, so the go command's config lives here, with telemetry off.
+    // outside its layers, so the go command's config lives here, with telemetry off. For this
+    // buildpack's go commands only: later buildpacks keep their own XDG_CONFIG_HOME.
     let config_home = layer.path().join("config");
     let telemetry = config_home.join("go").join("telemetry");
     std::fs::create_dir_all(&telemetry)

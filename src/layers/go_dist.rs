@@ -247,26 +247,23 @@ pub(crate) fn install_go_dist(
             "Could not set the standard library's file times ({error}); the go command re-reads the standard library in this build."
         ));
     }
-    layer.write_env(LayerEnv::new().chainable_insert(
-        Scope::All,
-        ModificationBehavior::Override,
-        "GOROOT",
-        &goroot,
-    ))?;
     if keep_in_image {
         let url = redact_url(&download_url(&artifact.url, mirror));
         layer.write_sboms(&[
             crate::sbom::go_dist_sbom(artifact, &url).map_err(GoBuildpackError::Sbom)?
         ])?;
     }
-    env.insert("GOROOT", &goroot);
-    let path = env.get("PATH").cloned().unwrap_or_default();
-    let mut new_path = goroot.join("bin").into_os_string();
-    if !path.is_empty() {
-        new_path.push(":");
-        new_path.push(path);
-    }
-    env.insert("PATH", new_path);
+    // GOROOT everywhere (the image too, when the toolchain is in it); `bin/` goes on PATH.
+    super::write_and_apply_env(
+        &layer,
+        &LayerEnv::new().chainable_insert(
+            Scope::All,
+            ModificationBehavior::Override,
+            "GOROOT",
+            &goroot,
+        ),
+        env,
+    )?;
     Ok(goroot)
 }
 

@@ -92,8 +92,15 @@ pub(crate) fn prepare_go_modules(
         }
     }
     let gopath = layer.path();
-    env.insert("GOPATH", &gopath);
-    env.insert("GOMODCACHE", gopath.join("pkg").join("mod"));
+    let module_cache = gopath.join("pkg").join("mod");
+    super::write_and_apply_env(
+        &layer,
+        &super::build_overrides([
+            ("GOPATH", gopath.as_os_str()),
+            ("GOMODCACHE", module_cache.as_os_str()),
+        ]),
+        env,
+    )?;
     Ok(Some(gopath))
 }
 

@@ -4,9 +4,38 @@ pub(crate) mod go_modules;
 pub(crate) mod gopath;
 pub(crate) mod target;
 
+use crate::{GoBuildpack, GoBuildpackError};
 use libcnb::data::generic::GenericMetadata;
 use libcnb::data::layer_content_metadata::LayerContentMetadata;
+use libcnb::layer::LayerRef;
+use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
+use libcnb::Env;
+use std::ffi::OsStr;
 use std::path::Path;
+
+/// Build-time variables that override whatever was set, as `(name, value)`.
+pub(crate) fn build_overrides<'a>(
+    variables: impl IntoIterator<Item = (&'a str, &'a OsStr)>,
+) -> LayerEnv {
+    variables
+        .into_iter()
+        .fold(LayerEnv::new(), |layer_env, (name, value)| {
+            layer_env.chainable_insert(Scope::Build, ModificationBehavior::Override, name, value)
+        })
+}
+
+/// Writes a layer's env and applies it to the build's `env` by reading it back, as the
+/// lifecycle applies it for later buildpacks (with `bin/` on PATH): what the go commands see is
+/// what the layer holds.
+pub(crate) fn write_and_apply_env<MAC, RAC>(
+    layer: &LayerRef<GoBuildpack, MAC, RAC>,
+    layer_env: &LayerEnv,
+    env: &mut Env,
+) -> libcnb::Result<(), GoBuildpackError> {
+    layer.write_env(layer_env)?;
+    *env = layer.read_env()?.apply(Scope::Build, env);
+    Ok(())
+}
 
 /// Removes a restored layer whose metadata file cannot be read at all (not TOML, or its
 /// `metadata` not a table), which would otherwise stop the build with an internal error that

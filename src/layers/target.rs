@@ -110,7 +110,11 @@ pub(crate) fn prepare_target(
     }
     let gobin = layer.path().join("bin");
     std::fs::create_dir_all(&gobin).map_err(GoBuildpackError::CreateGobin)?;
-    env.insert("GOBIN", &gobin);
+    super::write_and_apply_env(
+        &layer,
+        &super::build_overrides([("GOBIN", gobin.as_os_str())]),
+        env,
+    )?;
     Ok(PreparedTarget { gobin, layer })
 }
 
