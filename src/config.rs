@@ -1,8 +1,8 @@
 //! The buildpack's configuration: platform environment variables.
 
 use crate::download::DownloadPolicy;
-use crate::go_version::{GoVersionRequirement, RequirementParseError};
 use crate::linker::LinkerDefinition;
+use go_cnb_common::go_version::{GoVersionRequirement, RequirementParseError};
 use libcnb::Env;
 use std::time::Duration;
 

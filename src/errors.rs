@@ -663,7 +663,7 @@ mod tests {
     #[test]
     fn bad_goversion_env() {
         let error = "newest"
-            .parse::<crate::go_version::GoVersionRequirement>()
+            .parse::<go_cnb_common::go_version::GoVersionRequirement>()
             .expect_err("bad");
         insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
             ConfigError::GoVersion(error)

@@ -4,7 +4,7 @@
 //! the buildpack acts on, and names the line of anything it cannot understand, so that a bad
 //! request fails before a toolchain is downloaded.
 
-use crate::go_version::{GoVersion, GoVersionRequirement};
+use go_cnb_common::go_version::{GoVersion, GoVersionRequirement};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +81,7 @@ pub(crate) fn read_toolchain(arguments: &[&str]) -> Result<Option<GoVersion>, St
     release
         .parse()
         .map(Some)
-        .map_err(|error: crate::go_version::GoVersionParseError| error.to_string())
+        .map_err(|error: go_cnb_common::go_version::GoVersionParseError| error.to_string())
 }
 
 /// Reads a `// +heroku <directive>` comment.
@@ -99,10 +99,9 @@ fn read_heroku_directive(
                     "`// +heroku goVersion` needs a version, such as `// +heroku goVersion go1.26`",
                 ));
             }
-            *go_version =
-                Some(value.parse().map_err(
-                    |error: crate::go_version::RequirementParseError| error.to_string(),
-                )?);
+            *go_version = Some(value.parse().map_err(
+                |error: go_cnb_common::go_version::RequirementParseError| error.to_string(),
+            )?);
         }
         Some("install") => {
             let packages: Vec<String> = words.map(String::from).collect();
@@ -187,7 +186,7 @@ pub(crate) fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModEr
                     ));
                 };
                 go_line = Some(value.parse().map_err(
-                    |error: crate::go_version::GoVersionParseError| {
+                    |error: go_cnb_common::go_version::GoVersionParseError| {
                         malformed(line_number, raw_line, error.to_string())
                     },
                 )?);

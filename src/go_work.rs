@@ -4,7 +4,7 @@
 //! (every used module's packages are built).
 
 use crate::go_mod::{read_toolchain, strip_comment, GoModError};
-use crate::go_version::GoVersion;
+use go_cnb_common::go_version::GoVersion;
 use libcnb::Env;
 use std::path::{Path, PathBuf};
 
@@ -118,7 +118,7 @@ pub(crate) fn parse_go_work(contents: &str, path: &Path) -> Result<GoWork, GoMod
         match (keyword, arguments.as_slice()) {
             ("go", [value]) => {
                 work.go_line = Some(value.parse().map_err(
-                    |error: crate::go_version::GoVersionParseError| {
+                    |error: go_cnb_common::go_version::GoVersionParseError| {
                         malformed(line_number, raw_line, error.to_string())
                     },
                 )?);

@@ -1,27 +1,14 @@
 //! The inventory of Go releases, and choosing one for the app.
 
 use crate::go_mod::GoMod;
-use crate::go_version::{GoVersion, GoVersionRequirement};
 use crate::go_work::GoWork;
-use libherokubuildpack::inventory::artifact::{Arch, Artifact, Os};
-use libherokubuildpack::inventory::version::VersionRequirement;
-use libherokubuildpack::inventory::Inventory;
-use sha2::Sha256;
+use go_cnb_common::go_version::{GoVersion, GoVersionRequirement};
+pub(crate) use go_cnb_common::inventory::{GoArtifact, GoInventory};
+use libherokubuildpack::inventory::artifact::{Arch, Os};
 use std::fmt::{self, Display, Formatter};
 use std::str::FromStr;
 
-/// Artifacts carry no metadata of their own; the field stays optional so operators' inventories
-/// may add some.
-pub(crate) type GoInventory = Inventory<GoVersion, Sha256, Option<toml::Table>>;
-pub(crate) type GoArtifact = Artifact<GoVersion, Sha256, Option<toml::Table>>;
-
 const BUILT_IN_INVENTORY: &str = include_str!("../inventory.toml");
-
-impl VersionRequirement<GoVersion> for GoVersionRequirement {
-    fn satisfies(&self, version: &GoVersion) -> bool {
-        self.satisfied_by(version)
-    }
-}
 
 /// Where an inventory came from, for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,6 @@ mod errors;
 mod go_mod;
 mod go_packages;
 mod go_settings;
-mod go_version;
 mod go_work;
 mod inventory;
 mod layers;

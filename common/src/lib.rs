@@ -2,6 +2,8 @@
 //! rule lives once.
 
 pub mod build_info;
+pub mod go_version;
+pub mod inventory;
 
 /// Lower-case hexadecimal of `bytes` (how checksums are written in inventories and reports).
 #[must_use]

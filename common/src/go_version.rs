@@ -10,27 +10,28 @@ use std::fmt::{self, Display, Formatter};
 use std::str::FromStr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum PreRelease {
+pub enum PreRelease {
     // Declaration order is the comparison order: beta < rc.
     Beta(u64),
     Rc(u64),
 }
 
 #[derive(Clone, Debug)]
-pub(crate) struct GoVersion {
-    pub(crate) major: u64,
-    pub(crate) minor: u64,
+pub struct GoVersion {
+    pub major: u64,
+    pub minor: u64,
     /// `None` for `1.20` or `1.27rc1`: written without a patch number.
-    pub(crate) patch: Option<u64>,
-    pub(crate) pre: Option<PreRelease>,
+    pub patch: Option<u64>,
+    pub pre: Option<PreRelease>,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not a Go version (expected a form like `1.26.3`, `go1.26` or `1.27rc1`)")]
-pub(crate) struct GoVersionParseError(pub(crate) String);
+pub struct GoVersionParseError(pub String);
 
 impl GoVersion {
-    pub(crate) fn minor_line(&self) -> String {
+    #[must_use]
+    pub fn minor_line(&self) -> String {
         format!("{}.{}", self.major, self.minor)
     }
 
@@ -50,7 +51,8 @@ impl GoVersion {
         )
     }
 
-    pub(crate) fn is_prerelease(&self) -> bool {
+    #[must_use]
+    pub fn is_prerelease(&self) -> bool {
         self.pre.is_some()
     }
 }
@@ -214,13 +216,14 @@ impl Condition {
 
 /// What a user asked for; every condition must hold. An empty list matches every release.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct GoVersionRequirement {
+pub struct GoVersionRequirement {
     conditions: Vec<Condition>,
     text: String,
 }
 
 impl GoVersionRequirement {
-    pub(crate) fn any() -> Self {
+    #[must_use]
+    pub fn any() -> Self {
         GoVersionRequirement {
             conditions: Vec::new(),
             text: String::from("any release"),
@@ -229,18 +232,20 @@ impl GoVersionRequirement {
 
     /// Go's meaning of a `go` or `toolchain` line: the newest patch of that minor line at or
     /// above the named version (patch releases carry security fixes).
-    pub(crate) fn minimum_in_line(version: &GoVersion) -> Self {
+    #[must_use]
+    pub fn minimum_in_line(version: &GoVersion) -> Self {
         GoVersionRequirement {
             text: format!("{version} or a newer {} release", version.minor_line()),
             conditions: vec![Condition::LineAtLeast(version.clone())],
         }
     }
 
-    pub(crate) fn satisfied_by(&self, version: &GoVersion) -> bool {
+    #[must_use]
+    pub fn satisfied_by(&self, version: &GoVersion) -> bool {
         self.conditions.iter().all(|c| c.satisfied_by(version))
     }
 
-    pub(crate) fn anchor(&self) -> Option<GoVersion> {
+    pub fn anchor(&self) -> Option<GoVersion> {
         self.conditions.first().map(Condition::anchor)
     }
 }
@@ -256,7 +261,7 @@ impl Display for GoVersionRequirement {
     "`{0}` is not a Go version requirement (expected a form like `1.26`, `go1.26.3`, \
      `>=1.25`, `~1.25.3` or `^1.25`)"
 )]
-pub(crate) struct RequirementParseError(pub(crate) String);
+pub struct RequirementParseError(pub String);
 
 impl FromStr for GoVersionRequirement {
     type Err = RequirementParseError;
