@@ -3,8 +3,9 @@
 //! repository.
 
 use flate2::write::GzEncoder;
+use go_cnb_common::inventory::{render, GoArtifact, GoInventory};
+use libherokubuildpack::inventory::artifact::Os;
 use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Read};
 use std::path::{Path, PathBuf};
@@ -187,16 +188,18 @@ pub fn provision(versions: &[&str]) -> Result<Vec<MirrorArchive>, String> {
 /// An inventory in the buildpack's format listing `archives` at `<url_base>/<file name>`.
 #[must_use]
 pub fn inventory_toml(archives: &[MirrorArchive], url_base: &str) -> String {
-    archives.iter().fold(String::new(), |mut out, archive| {
-        let _ = write!(
-            out,
-            "[[artifacts]]\nversion = \"{}\"\nos = \"linux\"\narch = \"{}\"\nurl = \"{}/{}\"\nchecksum = \"sha256:{}\"\n\n",
-            archive.version,
-            archive.arch,
-            url_base.trim_end_matches('/'),
-            archive.file_name,
-            archive.sha256
-        );
-        out
-    })
+    let artifacts = archives
+        .iter()
+        .filter_map(|archive| {
+            Some(GoArtifact {
+                version: archive.version.parse().ok()?,
+                os: Os::Linux,
+                arch: archive.arch.parse().ok()?,
+                url: format!("{}/{}", url_base.trim_end_matches('/'), archive.file_name),
+                checksum: format!("sha256:{}", archive.sha256).parse().ok()?,
+                metadata: None,
+            })
+        })
+        .collect();
+    render(&GoInventory { artifacts }, "")
 }
