@@ -372,21 +372,6 @@ mod tests {
     }
 
     #[test]
-    fn unknown_go_version() {
-        let inventory = crate::inventory::tests::inventory();
-        let go_mod = parse_go_mod("module m\ngo 1.24.2\n", Path::new("go.mod")).expect("parses");
-        let request = version_request(&go_mod, None, None);
-        let error = resolve_release(
-            &inventory,
-            &InventoryLocation::BuiltIn,
-            &request,
-            Arch::Amd64,
-        )
-        .expect_err("no 1.24");
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Resolve(error)));
-    }
-
-    #[test]
     fn every_version_source_hint() {
         let inventory = crate::inventory::tests::inventory();
         let requirement = "1.24".parse().expect("requirement");

