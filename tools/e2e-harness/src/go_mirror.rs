@@ -61,7 +61,7 @@ fn sha256_file(path: &Path) -> Result<String, String> {
     Ok(crate::hex(&hasher.finalize()))
 }
 
-/// Downloads the wheel of `requirement` (no dependencies) from PyPI into `dest` with pip.
+/// Downloads the wheel of `requirement` (no dependencies) from `PyPI` into `dest` with pip.
 ///
 /// # Errors
 /// When pip cannot run or fails.
