@@ -162,6 +162,12 @@ mod tests {
             )))
         );
         assert!(config.install_tools_in_image);
+        assert!(!config.setup_gopath_in_image);
+        assert_eq!(
+            config.dist_mirror.as_deref(),
+            Some("https://mirror.example/go/")
+        );
+        assert_eq!(config.inventory.as_deref(), Some("/etc/go-inventory.toml"));
         assert_eq!(config.user_gotoolchain.as_deref(), Some("go1.27.0+auto"));
     }
 

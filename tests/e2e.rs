@@ -1,9 +1,7 @@
 //! End-to-end: the packaged buildpack through the real CNB lifecycle, apps launched and asked over
 //! HTTP, rebuilt with and without changes.
 
-mod e2e_support;
-
-use e2e_support::{app, assert_contains, plain};
+use e2e_harness::test_app::{app, assert_contains, plain};
 
 #[test]
 fn root_main_package_builds_serves_and_rebuilds_from_cache() {

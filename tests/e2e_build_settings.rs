@@ -2,10 +2,8 @@
 //! build tags, GOEXPERIMENT, -trimpath, version control stamping), asserted in the launched
 //! app and in the build information embedded in the image's binaries.
 
-mod e2e_support;
-
 use e2e_harness::go_binary::build_setting_of_file;
-use e2e_support::{app, app_with, assert_contains, plain, TestApp};
+use e2e_harness::test_app::{app, app_with, assert_contains, plain, TestApp};
 use sha2::{Digest, Sha256};
 
 /// root-main answering which build tags and experiments it was compiled with.

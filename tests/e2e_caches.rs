@@ -1,9 +1,7 @@
 //! End-to-end: caches that a broken disk, an interrupted save or an older buildpack damaged.
 //! The build notices, says what it discards and why, and heals in the same build.
 
-mod e2e_support;
-
-use e2e_support::{app, assert_contains, plain};
+use e2e_harness::test_app::{app, assert_contains, plain};
 
 #[test]
 fn a_cached_toolchain_without_bin_go_is_reinstalled() {

@@ -2,10 +2,8 @@
 //! `GO_INSTALL_TOOLS_IN_IMAGE`): the workspace, the processes' directory, and go commands that
 //! build and test the app there without downloads.
 
-mod e2e_support;
-
 use e2e_harness::platform::LAUNCHER_COMMAND;
-use e2e_support::{app, assert_contains, plain, TestApp};
+use e2e_harness::test_app::{app, assert_contains, plain, TestApp};
 use std::time::Duration;
 
 const MODULE_DIR: &str = "/layers/gocnb_go/gopath/src/example.test/withdep";

@@ -2,11 +2,10 @@
 //! credentials from `GO_NETRC` or a service binding of type `netrc`, which end up nowhere: not
 //! in the output, the image, the cache or the layers.
 
-mod e2e_support;
-
 use e2e_harness::goproxy::build_goproxy;
+use e2e_harness::test_app::{app_with, assert_contains, plain, TestApp};
+use e2e_harness::workspace_root;
 use e2e_harness::StaticServer;
-use e2e_support::{app_with, assert_contains, plain, workspace_root, TestApp};
 
 const LOGIN: &str = "gopher";
 const SECRET: &str = "s3cr3t-tok3n-5f1c9d";

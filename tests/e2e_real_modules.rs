@@ -3,10 +3,8 @@
 //! named by `// +heroku install`. Each is built and launched through the real lifecycle, then
 //! rebuilt to prove that a rebuild downloads nothing.
 
-mod e2e_support;
-
 use e2e_harness::http_get;
-use e2e_support::{app, assert_contains, plain, TestApp};
+use e2e_harness::test_app::{app, assert_contains, plain, TestApp};
 
 /// Real modules come from the Go module proxy; the toolchain still comes from the local mirror.
 const REAL_GOPROXY: (&str, &str) = ("GOPROXY", "https://proxy.golang.org");

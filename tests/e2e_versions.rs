@@ -1,10 +1,8 @@
 //! End-to-end: which Go release a build gets, from where, and how the toolchain is fetched.
 
-mod e2e_support;
-
 use e2e_harness::go_mirror::ensure_go_archive;
+use e2e_harness::test_app::{app, app_with, assert_contains, plain};
 use e2e_harness::Fault;
-use e2e_support::{app, app_with, assert_contains, plain};
 
 #[test]
 fn each_version_source_wins_in_order() {

@@ -1,9 +1,7 @@
 //! End-to-end: apps with a go.work (workspace mode): every used module's main packages built
 //! and launched, `go work vendor` output honoured, `GOWORK=off` turning it off.
 
-mod e2e_support;
-
-use e2e_support::{app, assert_contains, plain};
+use e2e_harness::test_app::{app, assert_contains, plain};
 
 #[test]
 fn a_workspace_builds_the_main_packages_of_every_used_module() {

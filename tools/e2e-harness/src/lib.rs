@@ -15,6 +15,7 @@ pub mod platform;
 pub mod sandbox;
 pub mod serve;
 pub mod services;
+pub mod test_app;
 
 pub use cnb_lifecycle::InstalledLifecycle;
 pub use package::{package_buildpack, PackagedBuildpack};

@@ -1,21 +1,18 @@
-//! Shared set-up of the end-to-end tests: the packaged buildpack and the real CNB lifecycle
-//! (both once per test binary), and per test its own app copy, platform (build cache, layout
+//! Set-up of the end-to-end tests: the packaged buildpack and the real CNB lifecycle (both
+//! once per test binary), and per test its own app copy, platform (build cache, layout
 //! repository, sandbox roots) and local services (so request counts belong to one test).
+//!
+//! These helpers assert: a failure panics with what went wrong, as a test wants.
+#![allow(clippy::missing_panics_doc)]
 
-#![allow(dead_code, unreachable_pub)]
-
-use e2e_harness::go_binary::go_version_of_file;
-use e2e_harness::{
-    cnb_lifecycle, free_port, package_buildpack, wait_for_http, BuildReport, InstalledLifecycle,
-    LocalServices, PackagedBuildpack, Platform, RunningProcess,
+use crate::go_binary::go_version_of_file;
+use crate::{
+    cnb_lifecycle, free_port, package_buildpack, wait_for_http, workspace_root, BuildReport,
+    InstalledLifecycle, LocalServices, PackagedBuildpack, Platform, RunningProcess,
 };
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
-
-pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 pub fn buildpack() -> &'static PackagedBuildpack {
     static BUILDPACK: OnceLock<PackagedBuildpack> = OnceLock::new();
@@ -36,6 +33,7 @@ pub struct TestApp {
 }
 
 /// Copies `test-fixtures/<fixture>` so the test may edit it.
+#[must_use]
 pub fn app(fixture: &str) -> TestApp {
     app_with(fixture, |platform| platform)
 }
@@ -192,6 +190,7 @@ impl TestApp {
 }
 
 /// The build log without colour codes.
+#[must_use]
 pub fn plain(log: &str) -> String {
     let mut out = String::with_capacity(log.len());
     let mut chars = log.chars().peekable();
