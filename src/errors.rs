@@ -1,4 +1,5 @@
-//! Every message a user reads when the build fails: a heading, the facts, and what to do.
+//! Every message a user reads when the build fails: a heading, the facts and what to do, the
+//! underlying error apart as details for debugging, and a stable id to search for or quote.
 
 use crate::config::ConfigError;
 use crate::download::DownloadError;
@@ -16,19 +17,34 @@ pub(crate) fn print_error(error: &libcnb::Error<GoBuildpackError>) {
     print::error(error_message(error));
 }
 
-fn message(heading: &str, body: &str) -> String {
-    format!("{heading}\n\n{}", body.trim_end())
+/// A message: what happened and what to do, then its id.
+fn message(id: &str, heading: &str, body: &str) -> String {
+    format!("{heading}\n\n{}\n\nError id: {id}", body.trim_end())
+}
+
+/// A message with the underlying error (an I/O error, a command's status) apart, for debugging.
+fn message_with_details(
+    id: &str,
+    heading: &str,
+    body: &str,
+    details: &dyn std::fmt::Display,
+) -> String {
+    format!(
+        "{heading}\n\n{}\n\nDetails for debugging:\n{}\n\nError id: {id}",
+        body.trim_end(),
+        details.to_string().trim_end()
+    )
 }
 
 pub(crate) fn error_message(error: &libcnb::Error<GoBuildpackError>) -> String {
     match error {
         libcnb::Error::BuildpackError(error) => buildpack_error_message(error),
-        other => message(
+        other => message_with_details(
+            "go/internal",
             "Internal buildpack error",
-            &format!(
-                "The buildpack failed while talking to the CNB platform: {other}\n\n\
-                 This is not caused by the app. Retry the build; if it fails again, report it with this output."
-            ),
+            "The buildpack failed while talking to the CNB platform (writing a layer or its metadata, or reading the build plan).\n\n\
+             This is not caused by the app. Retry the build; if it fails again, report it with this output.",
+            other,
         ),
     }
 }
@@ -36,15 +52,18 @@ pub(crate) fn error_message(error: &libcnb::Error<GoBuildpackError>) -> String {
 #[allow(clippy::too_many_lines)]
 fn buildpack_error_message(error: &GoBuildpackError) -> String {
     match error {
-        GoBuildpackError::GoMod(GoModError::Read { path, source }) => message(
-            "Could not read go.mod",
+        GoBuildpackError::GoMod(GoModError::Read { path, source }) => message_with_details(
+            "go/go-mod/unreadable",
+            &format!("Could not read {}", path.display()),
             &format!(
-                "Reading {} failed: {source}\n\n\
-                 Make sure go.mod is a readable file at the root of the app.",
+                "Reading {} at the root of the app failed.\n\n\
+                 Make sure it is a readable text file, committed with the app.",
                 path.display()
             ),
+            source,
         ),
         GoBuildpackError::GoMod(GoModError::Malformed { path, line, content, problem }) => message(
+            "go/go-mod/malformed",
             &format!("{} is malformed", path.display()),
             &format!(
                 "{}:{line}: {}\n\n    {}\n\n\
@@ -56,6 +75,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
             ),
         ),
         GoBuildpackError::GoMod(GoModError::NoModuleLine { path }) => message(
+            "go/go-mod/no-module-line",
             "go.mod has no module line",
             &format!(
                 "{} does not declare the module path.\n\n\
@@ -74,6 +94,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
                 _ => "Change `// +heroku install` in go.mod to list package paths only (such as `./cmd/web ./cmd/worker`).",
             };
             message(
+                "go/packages/flag-like-pattern",
                 "A package pattern looks like a go flag",
                 &format!(
                     "The package pattern `{}` (from {}) starts with `-`, so the go command would read it as a flag, not as packages to build. \
@@ -84,25 +105,28 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
                 ),
             )
         }
-        GoBuildpackError::CreateGobin(source) => message(
+        GoBuildpackError::CreateGobin(source) => message_with_details(
+            "go/target/create-bin",
             "Could not create the directory for the binaries",
-            &format!("Creating the target layer's bin directory failed: {source}\n\nRetry the build."),
+            "Creating the target layer's bin directory failed.\n\nRetry the build.",
+            source,
         ),
-        GoBuildpackError::PrepareBuildCache(source) => message(
+        GoBuildpackError::PrepareBuildCache(source) => message_with_details(
+            "go/build-cache/prepare",
             "Could not prepare the Go build cache",
-            &format!(
-                "Preparing the go-build-cache layer (the go command's configuration, and the entries' ages used to prune what a build does not use) failed: {source}\n\n\
-                 Retry the build; if it fails again, clear the build cache (`pack build --clear-cache`, or your platform's equivalent)."
-            ),
+            "Preparing the go-build-cache layer (the go command's configuration, and the entries' ages used to prune what a build does not use) failed.\n\n\
+             Retry the build; if it fails again, clear the build cache (`pack build --clear-cache`, or your platform's equivalent).",
+            source,
         ),
-        GoBuildpackError::RemoveStaleBinaries(source) => message(
+        GoBuildpackError::RemoveStaleBinaries(source) => message_with_details(
+            "go/target/remove-stale",
             "Could not remove binaries of the last build",
-            &format!(
-                "Removing binaries that no main package builds any more from the target layer failed: {source}\n\n\
-                 Retry the build; if it fails again, clear the build cache (`pack build --clear-cache`, or your platform's equivalent)."
-            ),
+            "Removing binaries that no main package builds any more from the target layer failed.\n\n\
+             Retry the build; if it fails again, clear the build cache (`pack build --clear-cache`, or your platform's equivalent).",
+            source,
         ),
         GoBuildpackError::GoPath(GoPathError::UnsafeModulePath(module_path)) => message(
+            "go/gopath/unsafe-module-path",
             "The module path cannot be a GOPATH directory",
             &format!(
                 "GO_SETUP_GOPATH_IN_IMAGE places the app at $GOPATH/src/<module path>, but the module path `{}` in go.mod has an empty, `.` or `..` element, which would place it elsewhere.\n\n\
@@ -110,21 +134,23 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
                 for_display(module_path)
             ),
         ),
-        GoBuildpackError::GoPath(GoPathError::Link(source)) => message(
+        GoBuildpackError::GoPath(GoPathError::Link(source)) => message_with_details(
+            "go/gopath/link",
             "Could not set up the Go workspace",
-            &format!(
-                "Creating $GOPATH/src/<module path> in the gopath layer (GO_SETUP_GOPATH_IN_IMAGE) failed: {source}\n\nRetry the build."
-            ),
+            "Creating $GOPATH/src/<module path> in the gopath layer (GO_SETUP_GOPATH_IN_IMAGE) failed.\n\nRetry the build.",
+            source,
         ),
         GoBuildpackError::Netrc(error) => netrc_message(error),
-        GoBuildpackError::Sbom(error) => message(
+        GoBuildpackError::Sbom(error) => message_with_details(
+            "go/sbom/write",
             "Could not write the SBOM of the binaries",
-            &format!(
-                "Making the CycloneDX SBOM of the image's binaries from their embedded Go build information failed: {error}\n\n\
-                 The binaries were built; the SBOM describes them. Retry the build; if it fails again, report it with this output."
-            ),
+            "Making the CycloneDX SBOM of the image's binaries from their embedded Go build information failed. \
+             The binaries were built; the SBOM describes them.\n\n\
+             Retry the build; if it fails again, report it with this output.",
+            error,
         ),
         GoBuildpackError::InvalidProcessType(name) => message(
+            "go/processes/invalid-type",
             "Invalid process name",
             &format!(
                 "`{name}` cannot be a process type: process types may only contain letters, digits, `.`, `_` and `-`.\n\n\
@@ -137,6 +163,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
 fn config_message(error: &ConfigError) -> String {
     match error {
         ConfigError::GoVersion(parse_error) => message(
+            "go/config/goversion",
             "GOVERSION is not a Go version",
             &format!(
                 "{}.\n\n\
@@ -145,6 +172,7 @@ fn config_message(error: &ConfigError) -> String {
             ),
         ),
         ConfigError::NotABoolean { name, value } => message(
+            "go/config/not-a-boolean",
             &format!("{name} must be true or false"),
             &format!(
                 "{name} is set to `{}`.\n\nSet it to `true` or `false`, or unset it.",
@@ -152,11 +180,13 @@ fn config_message(error: &ConfigError) -> String {
             ),
         ),
         ConfigError::LinkerValueMissing => message(
+            "go/config/linker-value-missing",
             "GO_LINKER_SYMBOL has no value",
             "GO_LINKER_SYMBOL names the variable to set with `-ldflags -X`, but neither GO_LINKER_VALUE nor SOURCE_VERSION is set.\n\n\
              Set GO_LINKER_VALUE to the value to embed, or unset GO_LINKER_SYMBOL.",
         ),
         ConfigError::NotAPositiveNumber { name, value } => message(
+            "go/config/not-a-number",
             &format!("{name} must be a whole number"),
             &format!(
                 "{name} is set to `{}`.\n\n\
@@ -169,14 +199,17 @@ fn config_message(error: &ConfigError) -> String {
 
 fn inventory_message(error: &InventoryError) -> String {
     match error {
-        InventoryError::Unreadable { location, reason } => message(
+        InventoryError::Unreadable { location, reason } => message_with_details(
+            "go/inventory/unreadable",
             "Could not read the Go inventory",
             &format!(
-                "Reading {location} failed: {reason}\n\n\
+                "Reading {location} failed.\n\n\
                  Check that GO_INVENTORY names a readable file or a reachable http(s) URL, or unset it to use the built-in inventory."
             ),
+            reason,
         ),
         InventoryError::Malformed { location, reason } => message(
+            "go/inventory/malformed",
             "The Go inventory is malformed",
             &format!(
                 "{location} is not a valid inventory:\n\n{reason}\n\n\
@@ -189,6 +222,7 @@ fn inventory_message(error: &InventoryError) -> String {
 fn resolve_message(error: &ResolveError) -> String {
     match error {
         ResolveError::UnsupportedArch { arch } => message(
+            "go/resolve/unsupported-arch",
             "Unsupported architecture",
             &format!(
                 "The build targets linux/{arch}, but Go releases are only installed for linux/amd64 and linux/arm64.\n\n\
@@ -217,6 +251,7 @@ fn resolve_message(error: &ResolveError) -> String {
                 VersionSource::NoRequest => format!("Add a `go` line to go.mod (`go mod edit -go={example}`)."),
             };
             message(
+                "go/resolve/no-matching-release",
                 "No matching Go release",
                 &format!(
                     "Requested: {} (from {}), which means {}.\n{listed}\n\n{fix}",
@@ -230,6 +265,7 @@ fn resolve_message(error: &ResolveError) -> String {
 fn go_dist_message(error: &GoDistError) -> String {
     match error {
         GoDistError::Download(DownloadError::ChecksumMismatch { url, expected, actual }) => message(
+            "go/download/checksum",
             "The Go download failed verification",
             &format!(
                 "The archive from {url} does not match the inventory's checksum.\n\n\
@@ -238,7 +274,18 @@ fn go_dist_message(error: &GoDistError) -> String {
                  Nothing of it was installed. If GO_DIST_MIRROR is set, the mirror serves a different file than go.dev: fix the mirror. Otherwise retry; a repeated mismatch means the download is being tampered with."
             ),
         ),
+        GoDistError::Download(DownloadError::Write { url, source }) => message_with_details(
+            "go/download/write",
+            "Could not save the Go download",
+            &format!(
+                "Writing the archive from {url} into the go-dist layer failed, so nothing of it was installed. \
+                 The build's disk may be full.\n\n\
+                 Free space on the builder (or ask the platform operator to), then retry the build."
+            ),
+            source,
+        ),
         GoDistError::Download(error) => message(
+            "go/download/failed",
             "Could not download Go",
             &format!(
                 "{error}\n\n\
@@ -246,12 +293,14 @@ fn go_dist_message(error: &GoDistError) -> String {
                  On a slow or unreliable network, raise GO_DOWNLOAD_STALL_TIMEOUT, GO_DOWNLOAD_DEADLINE or GO_DOWNLOAD_ATTEMPTS."
             ),
         ),
-        GoDistError::Unpack { url, reason } => message(
+        GoDistError::Unpack { url, reason } => message_with_details(
+            "go/download/unpack",
             "Could not unpack the Go download",
             &format!(
-                "The archive from {url} passed its checksum but could not be unpacked: {reason}\n\n\
+                "The archive from {url} passed its checksum but could not be unpacked.\n\n\
                  The partial install is discarded by the next build. Retry; if the archive comes from your own inventory, check that it is a go.dev-shaped .tar.gz (everything under go/)."
             ),
+            reason,
         ),
     }
 }
@@ -261,6 +310,7 @@ fn netrc_message(error: &NetrcError) -> String {
          given as a service binding of type `netrc` holding a `.netrc` file, or in the GO_NETRC config var.";
     match error {
         NetrcError::BindingWithoutNetrc { binding } => message(
+            "go/netrc/binding-without-file",
             "A netrc binding has no .netrc file",
             &format!(
                 "The service binding {} has type `netrc`, but no `.netrc` file.\n\n\
@@ -268,20 +318,25 @@ fn netrc_message(error: &NetrcError) -> String {
                 binding.display()
             ),
         ),
-        NetrcError::Unreadable { what, source } => message(
+        NetrcError::Unreadable { what, source } => message_with_details(
+            "go/netrc/unreadable",
             "Could not read the private module credentials",
-            &format!("Reading the netrc of {what} failed: {source}\n\nMake the binding's `.netrc` file readable, and build again."),
+            &format!("Reading the netrc of {what} failed.\n\nMake the binding's `.netrc` file readable, and build again."),
+            source,
         ),
         NetrcError::NoMachine { source_name } => message(
+            "go/netrc/no-machine",
             "The private module credentials name no host",
             &format!(
                 "The netrc of {source_name} has no `machine <host>` (or `default`) entry, so the go command would send it to no server. Its contents are not shown.\n\n\
                  Start each entry with `machine <host>` (with `:<port>` if the module server's URL has one).\n\n{WAYS}"
             ),
         ),
-        NetrcError::Write(source) => message(
+        NetrcError::Write(source) => message_with_details(
+            "go/netrc/write",
             "Could not write the private module credentials",
-            &format!("Writing the netrc file for the go commands (in the temporary directory, outside the layers) failed: {source}\n\nRetry the build."),
+            "Writing the netrc file for the go commands (in the temporary directory, outside the layers) failed.\n\nRetry the build.",
+            source,
         ),
     }
 }
@@ -312,11 +367,10 @@ fn refused_for_credentials(output: &str) -> bool {
 
 fn go_command_message(error: &GoCommandError) -> String {
     match error {
-        GoCommandError::Failed(cmd_error) if refused_for_credentials(&go_output(cmd_error)) => message(
+        GoCommandError::Failed(cmd_error) if refused_for_credentials(&go_output(cmd_error)) => message_with_details(
+            "go/command/credentials",
             &format!("`{}` failed: a module server wants credentials", cmd_error.name()),
-            &format!(
-                "{cmd_error}\n\n\
-                 The go command's output above shows a module download refused for lack of credentials (HTTP 401 or 403, or git asking for a username).\n\n\
+            "The go command's output above shows a module download refused for lack of credentials (HTTP 401 or 403, or git asking for a username).\n\n\
                  For private modules, set GOPRIVATE to their module paths (such as `GOPRIVATE=github.com/acme/*`): the go command then fetches them directly and does not look them up in the public checksum database. \
                  If they come through a module proxy of your own, set GONOSUMDB to their paths instead. \
                  Then give the credentials, in one of two ways:\n\n\
@@ -324,15 +378,14 @@ fn go_command_message(error: &GoCommandError) -> String {
                  - the GO_NETRC config var, holding the netrc text.\n\n\
                  Each entry reads `machine <host> login <user> password <token>`, with `:<port>` after the host if the server's URL has one. \
                  The credentials are used for this build only, and are never printed or stored in the image or the cache. \
-                 If you gave credentials, check the host name and that the token may read the modules."
-            ),
+                 If you gave credentials, check the host name and that the token may read the modules.",
+            cmd_error,
         ),
-        GoCommandError::Failed(cmd_error) => message(
+        GoCommandError::Failed(cmd_error) => message_with_details(
+            "go/command/failed",
             &format!("`{}` failed", cmd_error.name()),
-            &format!(
-                "{cmd_error}\n\n\
-                 The go command's output is shown above. Reproduce it locally with the same command and the Go version resolved above, fix the app, and build again."
-            ),
+            "The go command's output is shown above. Reproduce it locally with the same command and the Go version resolved above, fix the app, and build again.",
+            cmd_error,
         ),
         GoCommandError::NoMainPackages { patterns, package_source: source } => {
             let fix = match source {
@@ -342,6 +395,7 @@ fn go_command_message(error: &GoCommandError) -> String {
                 PackageSource::WorkspaceModules => "Add a `package main` with a `func main()` to one of the modules go.work uses, or name the packages to build in GO_INSTALL_PACKAGE_SPEC.",
             };
             message(
+                "go/packages/no-main-package",
                 "No main package to build",
                 &format!(
                     "None of the packages matched by `{}` (from {source}) is a `main` package, so there is nothing to run.\n\n{fix}",
@@ -365,10 +419,58 @@ mod tests {
     }
 
     #[test]
+    fn every_message_has_its_own_id() {
+        let source = include_str!("errors.rs");
+        let code = &source[..source.find("#[cfg(test)]").expect("tests")];
+        let ids: Vec<&str> = code
+            .lines()
+            .map(str::trim)
+            .filter_map(|line| line.strip_prefix("\"go/")?.strip_suffix("\","))
+            .collect();
+        let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "an id is used twice: {ids:?}");
+        assert!(ids.len() >= 30, "{ids:?}");
+        assert_eq!(
+            code.matches("message(\n").count() + code.matches("message_with_details(\n").count()
+                - code.matches("fn message_with_details(\n").count(),
+            ids.len(),
+            "a message without an id"
+        );
+    }
+
+    #[test]
     fn malformed_go_mod() {
         let error =
             parse_go_mod("module m\n\ngo 1.x\n", Path::new("go.mod")).expect_err("malformed");
         insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoMod(error)));
+    }
+
+    #[test]
+    fn unreadable_inputs() {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoMod(GoModError::Read {
+            path: std::path::PathBuf::from("go.mod"),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        })));
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Inventory(
+            InventoryError::Unreadable {
+                location: InventoryLocation::Configured(String::from(
+                    "https://inventory.example/go.toml"
+                )),
+                reason: String::from(
+                    "request to https://inventory.example/go.toml failed: HTTP 404"
+                ),
+            }
+        )));
+    }
+
+    #[test]
+    fn download_write_failure() {
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoDist(
+            GoDistError::Download(DownloadError::Write {
+                url: String::from("https://go.dev/dl/go1.26.6.linux-amd64.tar.gz"),
+                source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+            })
+        )));
     }
 
     #[test]

@@ -175,6 +175,7 @@ fn malformed_go_mod_fails_before_any_download() {
     app.write("go.mod", "module myapp\n\ngo 1.25.0\ntoolchain 1.26\n");
     let report = app.build_fails(&[]);
     assert_contains(&report.log, "go.mod is malformed");
+    assert_contains(&report.log, "Error id: go/go-mod/malformed");
     assert_contains(&report.log, "go.mod:4: `1.26` is not a toolchain name");
     assert_eq!(app.services.downloads(), Vec::<String>::new());
 }
@@ -189,6 +190,7 @@ fn a_failing_go_command_shows_its_output() {
     let report = app.build_fails(&[]);
     assert_contains(&report.log, "undefined: undefinedFunction");
     assert_contains(&report.log, "`go install -- ./...` failed");
+    assert_contains(&report.log, "Error id: go/command/failed");
 }
 
 #[test]
