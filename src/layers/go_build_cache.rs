@@ -5,9 +5,7 @@ use crate::{GoBuildpack, GoBuildpackError};
 use bullet_stream::global::print;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{
-    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
-};
+use libcnb::layer::{CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState};
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -71,12 +69,7 @@ pub(crate) fn prepare_go_build_cache(
             launch: false,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
             restored_layer_action: &|cached: &GoBuildCacheMetadata, _| {
-                let reasons = reasons_to_discard(cached, wanted);
-                if reasons.is_empty() {
-                    (RestoredLayerAction::KeepLayer, reasons)
-                } else {
-                    (RestoredLayerAction::DeleteLayer, reasons)
-                }
+                super::keep_unless(reasons_to_discard(cached, wanted))
             },
         },
     )?;

@@ -8,9 +8,7 @@ use bullet_stream::global::print;
 use fun_run::CommandWithName;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{
-    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
-};
+use libcnb::layer::{CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState};
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -62,12 +60,7 @@ pub(crate) fn prepare_go_modules(
             launch,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
             restored_layer_action: &|cached: &GoModulesMetadata, _| {
-                let reasons = reasons_to_discard(cached, &wanted);
-                if reasons.is_empty() {
-                    (RestoredLayerAction::KeepLayer, reasons)
-                } else {
-                    (RestoredLayerAction::DeleteLayer, reasons)
-                }
+                super::keep_unless(reasons_to_discard(cached, &wanted))
             },
         },
     )?;

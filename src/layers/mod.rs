@@ -7,11 +7,20 @@ pub(crate) mod target;
 use crate::{GoBuildpack, GoBuildpackError};
 use libcnb::data::generic::GenericMetadata;
 use libcnb::data::layer_content_metadata::LayerContentMetadata;
-use libcnb::layer::LayerRef;
+use libcnb::layer::{LayerRef, RestoredLayerAction};
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use libcnb::Env;
 use std::ffi::OsStr;
 use std::path::Path;
+
+/// Keeps a restored layer when nothing speaks against it; the reasons are printed when not.
+pub(crate) fn keep_unless(reasons: Vec<String>) -> (RestoredLayerAction, Vec<String>) {
+    if reasons.is_empty() {
+        (RestoredLayerAction::KeepLayer, reasons)
+    } else {
+        (RestoredLayerAction::DeleteLayer, reasons)
+    }
+}
 
 /// Build-time variables that override whatever was set, as `(name, value)`.
 pub(crate) fn build_overrides<'a>(

@@ -9,7 +9,6 @@ use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
 use libcnb::layer::{
     CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerRef, LayerState,
-    RestoredLayerAction,
 };
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
@@ -79,12 +78,7 @@ pub(crate) fn prepare_target(
             launch: true,
             invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
             restored_layer_action: &|cached: &TargetMetadata, _| {
-                let reasons = reasons_to_discard(cached, wanted);
-                if reasons.is_empty() {
-                    (RestoredLayerAction::KeepLayer, reasons)
-                } else {
-                    (RestoredLayerAction::DeleteLayer, reasons)
-                }
+                super::keep_unless(reasons_to_discard(cached, wanted))
             },
         },
     )?;
