@@ -114,3 +114,77 @@ fn without_go_mod_detect_fails() {
         assert_contains!(context.pack_stdout, "No go.mod at the root of the app.");
     });
 }
+
+#[test]
+#[ignore = "integration test"]
+fn a_workspace_builds_every_used_module_from_its_vendor_directory() {
+    TestRunner::default().build(config("workspace-vendored"), |context| {
+        assert_contains!(
+            context.pack_stdout,
+            "Workspace mode (go.work): building the modules it uses together: ., ./lib, ./tools/admin"
+        );
+        assert_contains!(
+            context.pack_stdout,
+            "Using the vendored modules in vendor/ (vendor/modules.txt)"
+        );
+        assert_eq!(
+            get(&context, None),
+            "hello from the workspace's web module\n"
+        );
+        let admin = context.run_shell_command("admin");
+        assert_eq!(
+            admin.stdout,
+            "hello, admin (greeting v1.1.0) with wslib from the workspace\n"
+        );
+    });
+}
+
+#[test]
+#[ignore = "integration test"]
+fn the_image_holds_a_cyclonedx_sbom_of_the_binaries() {
+    TestRunner::default().build(config("root-main"), |context| {
+        assert_contains!(
+            context.pack_stdout,
+            "Wrote a CycloneDX SBOM of the binaries: 1 binary, 0 modules and the standard library"
+        );
+        context.download_sbom_files(|files| {
+            let path = files.path_for(
+                libcnb::data::buildpack_id!("gocnb/go"),
+                libcnb_test::SbomType::Layer(libcnb::data::layer_name!("target")),
+                libcnb::data::sbom::SbomFormat::CycloneDxJson,
+            );
+            let sbom: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).expect("the target layer's SBOM"))
+                    .expect("JSON");
+            assert_eq!(sbom["specVersion"], "1.5");
+            assert_eq!(sbom["metadata"]["component"]["name"], "myapp");
+            let names: Vec<&str> = sbom["components"]
+                .as_array()
+                .expect("components")
+                .iter()
+                .filter_map(|component| component["name"].as_str())
+                .collect();
+            assert_eq!(names, ["myapp", "stdlib"]);
+        });
+    });
+}
+
+#[test]
+#[ignore = "integration test"]
+fn with_the_toolchain_and_a_workspace_go_builds_in_the_container() {
+    let mut config = config("root-main");
+    config
+        .env("GO_INSTALL_TOOLS_IN_IMAGE", "true")
+        .env("GO_SETUP_GOPATH_IN_IMAGE", "true");
+    TestRunner::default().build(config, |context| {
+        assert_contains!(
+            context.pack_stdout,
+            "GOPATH=/layers/gocnb_go/gopath, with the app at $GOPATH/src/myapp; processes start there"
+        );
+        let built = context.run_shell_command(
+            "cd \"$GOPATH/src/myapp\" && go version && go build -o /tmp/app ./... && echo built",
+        );
+        assert_contains!(built.stdout, "go version go1.25.");
+        assert_contains!(built.stdout, "built");
+    });
+}
