@@ -173,6 +173,9 @@ impl Buildpack for GoBuildpack {
         target::remove_stale_binaries(&target.gobin, &binaries)?;
         target.write_binaries_sbom(&go_mod.module_path, &binaries)?;
         go_build_cache::prune_unused_entries(&build_cache);
+        if let Some(gopath) = &module_cache {
+            go_modules::prune_unrequired_modules(&go_env, app_dir, gopath);
+        }
         let working_dir = match &gopath_source {
             Some(source_path) => Some(gopath::prepare_gopath(
                 &context,

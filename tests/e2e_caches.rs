@@ -132,3 +132,37 @@ fn an_app_error_is_not_blamed_on_an_intact_module_cache() {
     assert!(!log.contains("The module cache is corrupted"), "{log}");
     assert_contains(&log, "`go install");
 }
+
+#[test]
+fn a_dependency_bump_removes_the_version_it_left_behind_from_the_module_cache() {
+    let app = app("bench-deps");
+    let first = app.build_ok(&[]);
+    assert!(
+        !plain(&first.log).contains("no longer requires"),
+        "{}",
+        first.log
+    );
+    app.write(
+        "go.mod",
+        &app.read("go.mod").replace(
+            "example.test/greeting v1.0.0",
+            "example.test/greeting v1.1.0",
+        ),
+    );
+    let bumped = app.build_ok(&[]);
+    assert_contains(
+        &bumped.log,
+        "- Removed 1 module version the app no longer requires from the module cache (",
+    );
+    let (_web, body) = app.get(Some("web"));
+    assert!(body.contains("greeting v1.1.0"), "{body}");
+
+    // Nothing changed: the module cache is not examined again.
+    let unchanged = app.build_ok(&[]);
+    assert!(
+        !plain(&unchanged.log).contains("no longer requires"),
+        "{}",
+        unchanged.log
+    );
+    assert_contains(&unchanged.log, "Reusing the module cache");
+}

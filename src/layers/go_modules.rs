@@ -11,6 +11,8 @@ use libcnb::data::layer_name;
 use libcnb::layer::{CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState};
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The module cache is content-addressed and verified by go.sum, so it stays valid across Go
@@ -164,5 +166,248 @@ mod tests {
             toml::to_string(&wanted).expect("serialize"),
             "layout = \"gopath-v1\"\n"
         );
+    }
+}
+
+/// Where the buildpack notes the dependency files the module cache was last pruned for.
+const PRUNED_FOR_FILE: &str = ".pruned-for";
+/// The files that decide which modules the app requires.
+const DEPENDENCY_FILES: [&str; 4] = ["go.mod", "go.sum", "go.work", "go.work.sum"];
+
+/// Go's module path escaping in the module cache: an upper-case letter becomes `!` and the
+/// letter in lower case.
+fn escape_for_cache(text: &str) -> String {
+    text.chars()
+        .fold(String::with_capacity(text.len()), |mut out, c| {
+            if c.is_ascii_uppercase() {
+                out.push('!');
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+            out
+        })
+}
+
+/// A fingerprint of the app's dependency files: pruning is only needed after they change.
+fn dependency_fingerprint(app_dir: &Path) -> String {
+    let mut hasher = Sha256::new();
+    for name in DEPENDENCY_FILES {
+        hasher.update(name.as_bytes());
+        hasher.update(std::fs::read(app_dir.join(name)).unwrap_or_default());
+        hasher.update([0]);
+    }
+    go_cnb_common::hex(&hasher.finalize())
+}
+
+/// The module versions (`<escaped path>@<escaped version>`) of the app's module graph, with
+/// their replacements, as `go list -m all` names them; never downloads.
+fn required_modules(env: &Env, app_dir: &Path) -> Result<BTreeSet<String>, String> {
+    let output = go_command(
+        env,
+        app_dir,
+        &[
+            "list",
+            "-m",
+            "-f",
+            "{{.Path}}@{{.Version}}{{with .Replace}} {{.Path}}@{{.Version}}{{end}}",
+            "all",
+        ],
+    )
+    .env("GOPROXY", "off")
+    .output()
+    .map_err(|error| format!("go list -m all did not start: {error}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "go list -m all failed: {}",
+            crate::truncate::for_display(String::from_utf8_lossy(&output.stderr).trim())
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .filter(|module| !module.ends_with('@'))
+        .map(escape_for_cache)
+        .collect())
+}
+
+/// Removes from the module cache every module version not in `required`: its unpacked tree
+/// and its downloaded zip (the small `.mod` and `.info` files stay: resolving the module graph
+/// reads them). Returns the versions removed and the bytes freed.
+fn remove_unrequired(
+    module_cache: &Path,
+    required: &BTreeSet<String>,
+) -> std::io::Result<(usize, u64)> {
+    let mut removed = 0;
+    let mut freed = 0;
+    let mut dirs = vec![module_cache.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            if !entry.file_type()?.is_dir() {
+                continue;
+            }
+            let path = entry.path();
+            let relative = path
+                .strip_prefix(module_cache)
+                .map_err(std::io::Error::other)?
+                .to_string_lossy()
+                .into_owned();
+            if relative == "cache" {
+                continue;
+            }
+            if !entry.file_name().to_string_lossy().contains('@') {
+                dirs.push(path);
+                continue;
+            }
+            if required.contains(&relative) {
+                continue;
+            }
+            let (module, version) = relative.split_once('@').unwrap_or((&relative, ""));
+            freed += tree_size(&path);
+            std::fs::remove_dir_all(&path)?;
+            let downloads = module_cache.join("cache/download").join(module).join("@v");
+            for extension in ["zip", "ziphash"] {
+                let file = downloads.join(format!("{version}.{extension}"));
+                if let Ok(metadata) = file.metadata() {
+                    freed += metadata.len();
+                    std::fs::remove_file(&file)?;
+                }
+            }
+            removed += 1;
+        }
+    }
+    Ok((removed, freed))
+}
+
+fn tree_size(path: &Path) -> u64 {
+    std::fs::read_dir(path).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|entry| match entry.file_type() {
+                Ok(kind) if kind.is_dir() => tree_size(&entry.path()),
+                Ok(_) => entry.metadata().map_or(0, |m| m.len()),
+                Err(_) => 0,
+            })
+            .sum()
+    })
+}
+
+/// After a successful build whose dependency files changed: removes the module versions the
+/// app no longer requires, so that dependency bumps do not pile up old versions in the cache.
+/// Pruning only saves space: a failure is a warning, and a later build prunes again.
+pub(crate) fn prune_unrequired_modules(env: &Env, app_dir: &Path, gopath: &Path) {
+    let marker = gopath.join(PRUNED_FOR_FILE);
+    let fingerprint = dependency_fingerprint(app_dir);
+    if std::fs::read_to_string(&marker).is_ok_and(|noted| noted == fingerprint) {
+        return;
+    }
+    let module_cache = gopath.join("pkg").join("mod");
+    let pruned = required_modules(env, app_dir).and_then(|required| {
+        remove_unrequired(&module_cache, &required).map_err(|error| error.to_string())
+    });
+    match pruned {
+        Ok((removed, freed)) => {
+            if removed > 0 {
+                print::sub_bullet(format!(
+                    "Removed {removed} module {} the app no longer requires from the module cache ({:.1} MB)",
+                    if removed == 1 { "version" } else { "versions" },
+                    bytes_to_megabytes(freed)
+                ));
+            }
+            if let Err(error) = std::fs::write(&marker, fingerprint) {
+                print::warning(format!(
+                    "Could not note the pruned module cache ({error}); the next build checks it again."
+                ));
+            }
+        }
+        Err(error) => print::warning(format!(
+            "Could not prune the module cache ({error}); it keeps modules the app may no longer require until a later build prunes them."
+        )),
+    }
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn bytes_to_megabytes(bytes: u64) -> f64 {
+    bytes as f64 / 1_000_000.0
+}
+
+#[cfg(test)]
+mod pruning_tests {
+    use super::*;
+
+    fn write(path: &Path, contents: &str) {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, contents).expect("write");
+    }
+
+    #[test]
+    fn module_paths_and_versions_are_escaped_as_in_the_cache() {
+        assert_eq!(
+            escape_for_cache("github.com/BurntSushi/toml@v1.0.0-RC1"),
+            "github.com/!burnt!sushi/toml@v1.0.0-!r!c1"
+        );
+    }
+
+    #[test]
+    fn only_unrequired_versions_leave_the_cache() {
+        let cache = tempfile::tempdir().expect("tempdir");
+        let root = cache.path();
+        write(
+            &root.join("example.test/greeting@v1.0.0/greeting.go"),
+            "old",
+        );
+        write(
+            &root.join("example.test/greeting@v1.1.0/greeting.go"),
+            "new",
+        );
+        write(
+            &root.join("github.com/!burnt!sushi/toml@v1.0.0/toml.go"),
+            "kept",
+        );
+        for version in ["v1.0.0", "v1.1.0"] {
+            for extension in ["zip", "ziphash", "mod", "info"] {
+                write(
+                    &root.join(format!(
+                        "cache/download/example.test/greeting/@v/{version}.{extension}"
+                    )),
+                    "x",
+                );
+            }
+        }
+        let required: BTreeSet<String> = [
+            "example.test/greeting@v1.1.0",
+            "github.com/!burnt!sushi/toml@v1.0.0",
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        let (removed, freed) = remove_unrequired(root, &required).expect("prunes");
+        assert_eq!((removed, freed), (1, 5));
+        assert!(!root.join("example.test/greeting@v1.0.0").exists());
+        assert!(root
+            .join("example.test/greeting@v1.1.0/greeting.go")
+            .is_file());
+        assert!(root
+            .join("github.com/!burnt!sushi/toml@v1.0.0/toml.go")
+            .is_file());
+        let downloads = root.join("cache/download/example.test/greeting/@v");
+        assert!(!downloads.join("v1.0.0.zip").exists());
+        assert!(!downloads.join("v1.0.0.ziphash").exists());
+        assert!(downloads.join("v1.0.0.mod").is_file());
+        assert!(downloads.join("v1.1.0.zip").is_file());
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_dependency_files() {
+        let app = tempfile::tempdir().expect("tempdir");
+        write(&app.path().join("go.mod"), "module m\n");
+        let before = dependency_fingerprint(app.path());
+        write(&app.path().join("main.go"), "package main\n");
+        assert_eq!(dependency_fingerprint(app.path()), before);
+        write(
+            &app.path().join("go.sum"),
+            "example.test/greeting v1.1.0 h1:x=\n",
+        );
+        assert_ne!(dependency_fingerprint(app.path()), before);
     }
 }

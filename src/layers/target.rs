@@ -93,11 +93,17 @@ pub(crate) fn prepare_target(
             "Keeping the binaries of the last build: go install relinks only what changed",
         ),
         LayerState::Empty { cause } => {
-            if let EmptyLayerCause::RestoredLayerAction { cause: reasons } = cause {
-                print::sub_bullet(format!(
-                    "Discarding the binaries of the last build: {}",
-                    reasons.join("; ")
-                ));
+            match cause {
+                EmptyLayerCause::RestoredLayerAction { cause: reasons } => {
+                    print::sub_bullet(format!(
+                        "Discarding the binaries of the last build: {}",
+                        reasons.join("; ")
+                    ));
+                }
+                EmptyLayerCause::InvalidMetadataAction { .. } => print::sub_bullet(
+                    "Discarding the binaries of the last build: their metadata is not this buildpack's",
+                ),
+                EmptyLayerCause::NewlyCreated => {}
             }
             layer.write_metadata(wanted)?;
         }
