@@ -5,6 +5,22 @@ pub mod build_info;
 pub mod go_version;
 pub mod inventory;
 
+/// Go's escaping of module paths and versions in proxy URLs and the module cache: an upper-case
+/// letter becomes `!` and the letter in lower case (`BurntSushi` → `!burnt!sushi`).
+#[must_use]
+pub fn escape_module_path(text: &str) -> String {
+    text.chars()
+        .fold(String::with_capacity(text.len()), |mut out, c| {
+            if c.is_ascii_uppercase() {
+                out.push('!');
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+            out
+        })
+}
+
 /// Lower-case hexadecimal of `bytes` (how checksums are written in inventories and reports).
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {
@@ -19,6 +35,18 @@ pub fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn module_paths_are_escaped_as_go_does() {
+        assert_eq!(
+            super::escape_module_path("github.com/BurntSushi/toml@v1.0.0-RC1"),
+            "github.com/!burnt!sushi/toml@v1.0.0-!r!c1"
+        );
+        assert_eq!(
+            super::escape_module_path("example.test/x"),
+            "example.test/x"
+        );
+    }
+
     #[test]
     fn hex_is_lower_case_and_zero_padded() {
         assert_eq!(super::hex(&[0x00, 0x0f, 0xab, 0xff]), "000fabff");

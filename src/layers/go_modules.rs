@@ -174,21 +174,6 @@ const PRUNED_FOR_FILE: &str = ".pruned-for";
 /// The files that decide which modules the app requires.
 const DEPENDENCY_FILES: [&str; 4] = ["go.mod", "go.sum", "go.work", "go.work.sum"];
 
-/// Go's module path escaping in the module cache: an upper-case letter becomes `!` and the
-/// letter in lower case.
-fn escape_for_cache(text: &str) -> String {
-    text.chars()
-        .fold(String::with_capacity(text.len()), |mut out, c| {
-            if c.is_ascii_uppercase() {
-                out.push('!');
-                out.push(c.to_ascii_lowercase());
-            } else {
-                out.push(c);
-            }
-            out
-        })
-}
-
 /// A fingerprint of the app's dependency files: pruning is only needed after they change.
 fn dependency_fingerprint(app_dir: &Path) -> String {
     let mut hasher = Sha256::new();
@@ -226,7 +211,7 @@ fn required_modules(env: &Env, app_dir: &Path) -> Result<BTreeSet<String>, Strin
     Ok(String::from_utf8_lossy(&output.stdout)
         .split_whitespace()
         .filter(|module| !module.ends_with('@'))
-        .map(escape_for_cache)
+        .map(go_cnb_common::escape_module_path)
         .collect())
 }
 
@@ -338,14 +323,6 @@ mod pruning_tests {
     fn write(path: &Path, contents: &str) {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, contents).expect("write");
-    }
-
-    #[test]
-    fn module_paths_and_versions_are_escaped_as_in_the_cache() {
-        assert_eq!(
-            escape_for_cache("github.com/BurntSushi/toml@v1.0.0-RC1"),
-            "github.com/!burnt!sushi/toml@v1.0.0-!r!c1"
-        );
     }
 
     #[test]

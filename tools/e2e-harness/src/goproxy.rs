@@ -8,18 +8,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Go's module path escaping for proxy URLs: upper-case letters become `!` + lower case.
-fn escape(path: &str) -> String {
-    path.chars().fold(String::new(), |mut out, c| {
-        if c.is_ascii_uppercase() {
-            out.push('!');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-        out
-    })
-}
+use go_cnb_common::escape_module_path as escape;
 
 /// Builds the proxy at `out` from the sources under `src`. Returns the module@version list.
 ///
