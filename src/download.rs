@@ -122,15 +122,28 @@ fn format_delay(delay: Duration) -> String {
 
 /// Replaces the user-info part of a URL (`https://user:token@host/…`) so it is never printed or
 /// stored.
-pub(crate) fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://[redacted]@{}", &rest[at + 1..]),
-        None => url.to_string(),
+pub(crate) fn redact_url(text: &str) -> String {
+    // Works on lists too (GOPROXY's `,` and `|`): each URL's user-info part is replaced.
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(scheme_end) = rest.find("://") {
+        let (before, after) = rest.split_at(scheme_end + 3);
+        out.push_str(before);
+        let authority_end = after
+            .find(|c: char| matches!(c, '/' | ',' | '|' | '?' | '#') || c.is_whitespace())
+            .unwrap_or(after.len());
+        let authority = &after[..authority_end];
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str("[redacted]");
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[authority_end..];
     }
+    out.push_str(rest);
+    out
 }
 
 fn timeout_reason(timeout: ureq::Timeout, policy: &DownloadPolicy) -> String {

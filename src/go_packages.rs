@@ -185,15 +185,18 @@ pub(crate) fn install_packages(
     patterns: &[String],
     linker: Option<&LinkerDefinition>,
 ) -> Result<(), GoCommandError> {
-    let toolexec = std::env::current_exe()
-        .map(|exe| format!("-toolexec={}", exe.display()))
-        .unwrap_or_default();
+    // Only for a linker value -ldflags cannot carry: the buildpack's own binary adds it.
+    let toolexec = match linker {
+        Some(LinkerDefinition::Toolexec(_)) => std::env::current_exe()
+            .map(|exe| format!("-toolexec={}", exe.display()))
+            .ok(),
+        _ => None,
+    };
     let mut args = vec!["install"];
-    match linker {
-        Some(LinkerDefinition::LdFlags(flag)) => args.push(flag),
-        Some(LinkerDefinition::Toolexec(_)) => args.push(&toolexec),
-        None => {}
+    if let Some(LinkerDefinition::LdFlags(flag)) = linker {
+        args.push(flag);
     }
+    args.extend(toolexec.as_deref());
     args.push("--");
     args.extend(patterns.iter().map(String::as_str));
     let name = format!("go {}", crate::truncate::for_display(&args.join(" ")));

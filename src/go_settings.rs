@@ -3,6 +3,7 @@
 //! before the first go command (credentials redacted), and those the buildpack overrides.
 
 use crate::config::Config;
+use crate::download::redact_url;
 use crate::netrc::{NetrcFile, NETRC_ENV};
 use crate::truncate::for_display;
 use bullet_stream::global::print;
@@ -86,7 +87,7 @@ impl GoSettings {
         };
         let shown = SHOWN_VARIABLES
             .iter()
-            .filter_map(|name| Some((name.to_string(), redact_userinfo(&value(name)?))))
+            .filter_map(|name| Some((name.to_string(), redact_url(&value(name)?))))
             .collect();
         let overridden = LAYER_VARIABLES
             .iter()
@@ -95,7 +96,7 @@ impl GoSettings {
             } else {
                 MODULE_CACHE_VARIABLES
             })
-            .filter_map(|name| Some((name.to_string(), redact_userinfo(&value(name)?))))
+            .filter_map(|name| Some((name.to_string(), redact_url(&value(name)?))))
             .collect();
         GoSettings {
             goflags: goflags(value("GOFLAGS").as_deref(), vcs),
@@ -230,31 +231,6 @@ fn program_on_path(program: &str, path: &str) -> bool {
     })
 }
 
-/// `value` with the user-info part of every URL in it (`https://user:token@host`) replaced by
-/// `***`, so proxy credentials never reach the build output.
-pub(crate) fn redact_userinfo(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(scheme_end) = rest.find("://") {
-        let (before, after) = rest.split_at(scheme_end + 3);
-        out.push_str(before);
-        let authority_end = after
-            .find(|c: char| matches!(c, '/' | ',' | '|' | '?' | '#') || c.is_whitespace())
-            .unwrap_or(after.len());
-        let authority = &after[..authority_end];
-        match authority.rfind('@') {
-            Some(at) => {
-                out.push_str("***");
-                out.push_str(&authority[at..]);
-            }
-            None => out.push_str(authority),
-        }
-        rest = &after[authority_end..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,17 +296,15 @@ mod tests {
     #[test]
     fn credentials_in_urls_are_redacted() {
         assert_eq!(
-            redact_userinfo(
-                "https://user:s3cret@proxy.example.com/go,https://proxy.golang.org|direct"
-            ),
-            "https://***@proxy.example.com/go,https://proxy.golang.org|direct"
+            redact_url("https://user:s3cret@proxy.example.com/go,https://proxy.golang.org|direct"),
+            "https://[redacted]@proxy.example.com/go,https://proxy.golang.org|direct"
         );
         assert_eq!(
-            redact_userinfo("https://token@a.example,http://b:c@d.example"),
-            "https://***@a.example,http://***@d.example"
+            redact_url("https://token@a.example,http://b:c@d.example"),
+            "https://[redacted]@a.example,http://[redacted]@d.example"
         );
-        assert_eq!(redact_userinfo("off"), "off");
-        assert_eq!(redact_userinfo("*.corp.example.com"), "*.corp.example.com");
+        assert_eq!(redact_url("off"), "off");
+        assert_eq!(redact_url("*.corp.example.com"), "*.corp.example.com");
     }
 
     fn settings(vars: &[(&str, &str)], vendored: bool, with_git_dir: bool) -> GoSettings {

@@ -119,7 +119,7 @@ fn component(classification: Classification, name: &str, version: Option<&str>) 
 /// A module dependency: the module that was built (its replacement, if one replaced it). A
 /// module replaced by a directory keeps its own name, with the directory as a property.
 fn module_component(module: &Module) -> (String, Component) {
-    let (name, version, sum, mut properties) = match module.replacement.as_deref() {
+    let (name, version, sum, properties) = match module.replacement.as_deref() {
         Some(local) if local.version.is_empty() || local.version == "(devel)" => (
             &module.path,
             None,
@@ -151,7 +151,7 @@ fn module_component(module: &Module) -> (String, Component) {
     library.purl = purl;
     library.hashes = go_sum_hash(sum);
     if !properties.is_empty() {
-        library.properties = Some(Properties(std::mem::take(&mut properties)));
+        library.properties = Some(Properties(properties));
     }
     (bom_ref, library)
 }
