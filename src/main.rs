@@ -3,6 +3,7 @@
 mod config;
 mod download;
 mod errors;
+mod file_times;
 mod go_mod;
 mod go_packages;
 mod go_settings;

@@ -17,7 +17,7 @@ use cyclonedx_bom::models::external_reference::{
 use cyclonedx_bom::models::hash::{Hash, HashAlgorithm, HashValue, Hashes};
 use cyclonedx_bom::models::metadata::Metadata;
 use cyclonedx_bom::models::property::{Properties, Property};
-use go_cnb_common::build_info::{build_info, BuildInfo, Module};
+use go_cnb_common::build_info::{build_info, go_build_id, BuildInfo, Module};
 use libcnb::data::sbom::SbomFormat;
 use libcnb::sbom::Sbom;
 use sha2::{Digest, Sha256};
@@ -43,8 +43,14 @@ pub(crate) enum SbomError {
 pub(crate) struct BuiltBinary {
     pub(crate) name: String,
     pub(crate) sha256: String,
+    /// Go's build ID, which changes with the binary's content (absent when it has none).
+    pub(crate) build_id: Option<String>,
     pub(crate) info: BuildInfo,
 }
+
+/// The property that records a binary's Go build ID, by which a later build tells that the
+/// binary is unchanged.
+const BUILD_ID_PROPERTY: &str = "golang:build-id";
 
 /// Reads what the SBOM says of each binary the build produced, and says what it holds.
 pub(crate) fn read_binaries(gobin: &Path, names: &[String]) -> Result<Vec<BuiltBinary>, SbomError> {
@@ -58,6 +64,7 @@ pub(crate) fn read_binaries(gobin: &Path, names: &[String]) -> Result<Vec<BuiltB
         binaries.push(BuiltBinary {
             name: name.clone(),
             sha256: go_cnb_common::hex(&Sha256::digest(&bytes)),
+            build_id: go_build_id(&bytes),
             info,
         });
     }
@@ -234,6 +241,12 @@ pub(crate) fn binaries_sbom(
         ];
         properties.extend(
             binary
+                .build_id
+                .as_deref()
+                .map(|id| property(BUILD_ID_PROPERTY, id)),
+        );
+        properties.extend(
+            binary
                 .info
                 .settings
                 .iter()
@@ -258,6 +271,48 @@ pub(crate) fn binaries_sbom(
     }
     components.extend(libraries.into_values());
     render(&bom(app, components, dependencies))
+}
+
+/// Whether `previous` (the SBOM of the last build's binaries) describes exactly these binaries
+/// of the app `module_path`: the same names, each with the same Go build ID. Binaries without a
+/// build ID never match, so their SBOM is always made anew.
+pub(crate) fn describes_binaries(
+    previous: &[u8],
+    module_path: &str,
+    binaries: &[(String, Option<String>)],
+) -> bool {
+    let Ok(bom) = Bom::parse_from_json_v1_5(previous) else {
+        return false;
+    };
+    let app = bom
+        .metadata
+        .as_ref()
+        .and_then(|metadata| metadata.component.as_ref());
+    if app.is_none_or(|app| app.name.to_string() != module_path) {
+        return false;
+    }
+    let described: BTreeMap<String, Option<String>> = bom
+        .components
+        .iter()
+        .flat_map(|components| components.0.iter())
+        .filter(|component| {
+            component
+                .bom_ref
+                .as_deref()
+                .is_some_and(|bom_ref| bom_ref.starts_with("binary:"))
+        })
+        .map(|component| {
+            let build_id = component
+                .properties
+                .iter()
+                .flat_map(|properties| properties.0.iter())
+                .find(|property| property.name == BUILD_ID_PROPERTY)
+                .map(|property| property.value.to_string());
+            (component.name.to_string(), build_id)
+        })
+        .collect();
+    let current: BTreeMap<String, Option<String>> = binaries.iter().cloned().collect();
+    current.values().all(Option::is_some) && described == current
 }
 
 /// The SBOM of the `go-dist` layer: the Go distribution, where it came from and its checksum.
@@ -314,11 +369,13 @@ mod tests {
             BuiltBinary {
                 name: String::from("web"),
                 sha256: "ab".repeat(32),
+                build_id: Some(String::from("web-action/web-content")),
                 info: web,
             },
             BuiltBinary {
                 name: String::from("worker"),
                 sha256: "cd".repeat(32),
+                build_id: Some(String::from("worker-action/worker-content")),
                 info: worker,
             },
         ]
@@ -351,5 +408,62 @@ mod tests {
         );
         assert!(go_sum_hash("h1:short").is_none());
         assert!(go_sum_hash("").is_none());
+    }
+
+    #[test]
+    fn an_sbom_is_reused_only_for_the_same_binaries_with_the_same_build_ids() {
+        let sbom = binaries_sbom("example.test/shop", &binaries()).expect("sbom");
+        let same = [
+            (
+                String::from("web"),
+                Some(String::from("web-action/web-content")),
+            ),
+            (
+                String::from("worker"),
+                Some(String::from("worker-action/worker-content")),
+            ),
+        ];
+        assert!(describes_binaries(&sbom.data, "example.test/shop", &same));
+
+        let mut relinked = same.clone();
+        relinked[0].1 = Some(String::from("web-action/other-content"));
+        assert!(!describes_binaries(
+            &sbom.data,
+            "example.test/shop",
+            &relinked
+        ));
+        assert!(!describes_binaries(
+            &sbom.data,
+            "example.test/shop",
+            &same[..1]
+        ));
+        let mut added = same.to_vec();
+        added.push((String::from("admin"), Some(String::from("a/b"))));
+        assert!(!describes_binaries(&sbom.data, "example.test/shop", &added));
+        let mut renamed = same.clone();
+        renamed[1].0 = String::from("jobs");
+        assert!(!describes_binaries(
+            &sbom.data,
+            "example.test/shop",
+            &renamed
+        ));
+        assert!(!describes_binaries(&sbom.data, "example.test/other", &same));
+        assert!(!describes_binaries(
+            b"{not json",
+            "example.test/shop",
+            &same
+        ));
+
+        // A binary without a build ID is never taken as unchanged.
+        let mut no_ids = binaries();
+        no_ids[1].build_id = None;
+        let without = binaries_sbom("example.test/shop", &no_ids).expect("sbom");
+        let mut unknown = same.clone();
+        unknown[1].1 = None;
+        assert!(!describes_binaries(
+            &without.data,
+            "example.test/shop",
+            &unknown
+        ));
     }
 }

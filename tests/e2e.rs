@@ -1,6 +1,7 @@
 //! End-to-end: the packaged buildpack through the real CNB lifecycle, apps launched and asked over
 //! HTTP, rebuilt with and without changes.
 
+use e2e_harness::cyclonedx::{component, exported_sbom, property};
 use e2e_harness::test_app::{app, assert_contains, plain};
 
 #[test]
@@ -321,11 +322,25 @@ fn with_the_toolchain_in_the_image_go_vet_and_go_test_run_in_the_container() {
 #[test]
 fn binaries_are_kept_between_builds_and_a_removed_package_leaves_nothing_behind() {
     let app = app("multi-cmd");
-    app.build_ok(&[]);
+    let first = app.build_ok(&[]);
+    assert_contains(
+        &first.log,
+        "- Wrote a CycloneDX SBOM of the binaries: 2 binaries, 0 modules and the standard library\n",
+    );
+    let first_sbom = exported_sbom(&app.platform.unpack_image().expect("image"), "target");
     let unchanged = app.build_ok(&[]);
     assert_contains(&unchanged.log, "Keeping the binaries of the last build");
-    // Nothing was relinked: the exported layer of binaries is the previous image's.
+    // Nothing was relinked: the exported layer of binaries is the previous image's, and so is
+    // its SBOM, which the build did not have to make again.
     assert_contains(&unchanged.log, "Reusing layer 'gocnb/go:target'");
+    assert_contains(
+        &unchanged.log,
+        "- Kept the CycloneDX SBOM of the last build: no binary changed\n",
+    );
+    assert!(!unchanged.log.contains("Wrote a CycloneDX SBOM"));
+    let image = app.platform.unpack_image().expect("image");
+    assert_eq!(exported_sbom(&image, "target"), first_sbom);
+    assert_sbom_describes_binaries(&image, &["web", "worker"]);
 
     std::fs::rename(
         app.source().join("cmd/worker"),
@@ -341,9 +356,48 @@ fn binaries_are_kept_between_builds_and_a_removed_package_leaves_nothing_behind(
         app.image_binaries(),
         ["jobs", "web"].iter().map(|s| (*s).to_string()).collect()
     );
+    assert_contains(
+        &renamed.log,
+        "- Wrote a CycloneDX SBOM of the binaries: 2 binaries, 0 modules and the standard library\n",
+    );
+    assert_sbom_describes_binaries(
+        &app.platform.unpack_image().expect("image"),
+        &["jobs", "web"],
+    );
     app.assert_processes(&[("jobs", false), ("web", true)]);
     assert_eq!(
         app.run_to_exit(Some("jobs")),
         "hello from the worker process: job done\n"
     );
+}
+
+/// The image's SBOM of the binaries lists exactly `names`, each with the hash and Go build ID of
+/// the image's binary.
+fn assert_sbom_describes_binaries(image: &std::path::Path, names: &[&str]) {
+    let sbom = exported_sbom(image, "target");
+    let listed: Vec<&str> = sbom["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter(|c| {
+            c["bom-ref"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("binary:"))
+        })
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(listed, names, "{sbom:#}");
+    for name in names {
+        let binary = std::fs::read(image.join("layers/gocnb_go/target/bin").join(name))
+            .expect("binary in the image");
+        let described = component(&sbom, name);
+        assert_eq!(
+            described["hashes"][0]["content"],
+            e2e_harness::hex(&<sha2::Sha256 as sha2::Digest>::digest(&binary)),
+            "{name}"
+        );
+        let build_id = go_cnb_common::build_info::go_build_id(&binary);
+        assert!(build_id.is_some(), "{name} has no Go build ID");
+        assert_eq!(property(described, "golang:build-id"), build_id.as_deref());
+    }
 }

@@ -2,6 +2,7 @@
 //! `GO_INSTALL_TOOLS_IN_IMAGE`): the workspace, the processes' directory, and go commands that
 //! build and test the app there without downloads.
 
+use e2e_harness::cyclonedx::{component, exported_sbom, property};
 use e2e_harness::platform::LAUNCHER_COMMAND;
 use e2e_harness::test_app::{app, assert_contains, plain, TestApp};
 use std::time::Duration;
@@ -129,26 +130,6 @@ fn without_the_toolchain_the_workspace_is_set_up_and_the_output_says_go_is_missi
     assert_eq!(output, "source found\nno go\n");
 }
 
-/// The SBOM the lifecycle exported for a layer of the image, validated against the `CycloneDX`
-/// 1.5 schema.
-fn exported_sbom(image: &std::path::Path, layer: &str) -> serde_json::Value {
-    let path = image.join(format!("layers/sbom/launch/gocnb_go/{layer}/sbom.cdx.json"));
-    let bytes = std::fs::read(&path)
-        .unwrap_or_else(|e| panic!("no SBOM at {} in the image: {e}", path.display()));
-    let document: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
-    if let Err(violations) = e2e_harness::cyclonedx::validate(&document) {
-        panic!("the {layer} SBOM breaks the CycloneDX 1.5 schema:\n{violations}");
-    }
-    document
-}
-
-fn component<'a>(sbom: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    sbom["components"]
-        .as_array()
-        .and_then(|components| components.iter().find(|c| c["name"] == name))
-        .unwrap_or_else(|| panic!("no component {name} in {sbom:#}"))
-}
-
 #[test]
 fn the_image_holds_cyclonedx_sboms_of_the_binaries_and_the_toolchain() {
     let app = app("with-dependency");
@@ -171,6 +152,10 @@ fn the_image_holds_cyclonedx_sboms_of_the_binaries_and_the_toolchain() {
     assert_eq!(
         withdep["hashes"][0]["content"],
         e2e_harness::hex(&<sha2::Sha256 as sha2::Digest>::digest(&binary))
+    );
+    assert_eq!(
+        property(withdep, "golang:build-id"),
+        go_cnb_common::build_info::go_build_id(&binary).as_deref()
     );
     // The go.sum hashes, as hex: banner's is h1:pFl+vqi/BLiR3pxw3gUOR0I3EECeGPQlRAni6RiaA98=.
     let banner = component(&sbom, "example.test/banner");

@@ -180,6 +180,81 @@ pub fn build_info_of_file(path: &Path) -> Option<BuildInfo> {
     build_info(&std::fs::read(path).ok()?)
 }
 
+/// How much of a binary [`go_build_id_of_file`] reads: the go linker puts the build ID note
+/// right after the ELF headers.
+const BUILD_ID_SEARCH_LEN: u64 = 32 * 1024;
+const PT_NOTE: u32 = 4;
+/// The note type and name the go linker gives the build ID (`.note.go.buildid`).
+const GO_BUILD_ID_NOTE_TYPE: u32 = 4;
+const GO_NOTE_NAME: &[u8] = b"Go\0\0";
+
+fn le_u16(bytes: &[u8], at: usize) -> Option<usize> {
+    let raw = bytes.get(at..at.checked_add(2)?)?;
+    Some(usize::from(u16::from_le_bytes([raw[0], raw[1]])))
+}
+
+fn le_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    let raw = bytes.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]))
+}
+
+fn le_u64_as_usize(bytes: &[u8], at: usize) -> Option<usize> {
+    let raw: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    usize::try_from(u64::from_le_bytes(raw)).ok()
+}
+
+/// The Go build ID (what `go tool buildid` prints) of a little-endian 64-bit ELF binary, from
+/// the file's first bytes; `None` when it is not such a binary or the note lies further in.
+/// Its last part is a hash of the binary's content, so an unchanged ID means unchanged bytes.
+#[must_use]
+pub fn go_build_id(head: &[u8]) -> Option<String> {
+    // ELF64, little-endian.
+    if !head.starts_with(b"\x7fELF\x02\x01") {
+        return None;
+    }
+    let program_headers = le_u64_as_usize(head, 0x20)?;
+    let entry_size = le_u16(head, 0x36)?;
+    let entries = le_u16(head, 0x38)?;
+    for index in 0..entries {
+        let header = program_headers.checked_add(index.checked_mul(entry_size)?)?;
+        if le_u32(head, header)? != PT_NOTE {
+            continue;
+        }
+        let offset = le_u64_as_usize(head, header + 0x08)?;
+        let size = le_u64_as_usize(head, header + 0x20)?;
+        let mut notes = head.get(offset..offset.checked_add(size)?)?;
+        while notes.len() >= 12 {
+            let name_size = usize::try_from(le_u32(notes, 0)?).ok()?;
+            let value_size = usize::try_from(le_u32(notes, 4)?).ok()?;
+            let note_type = le_u32(notes, 8)?;
+            let name_end = 12usize.checked_add(name_size)?;
+            let value_start = name_end.checked_add(3)? & !3;
+            let value_end = value_start.checked_add(value_size)?;
+            let name = notes.get(12..name_end)?;
+            let value = notes.get(value_start..value_end)?;
+            if note_type == GO_BUILD_ID_NOTE_TYPE && name == GO_NOTE_NAME {
+                let id = std::str::from_utf8(value).ok()?;
+                return (!id.is_empty()).then(|| id.to_string());
+            }
+            notes = notes.get(value_end.checked_add(3)? & !3..)?;
+        }
+    }
+    None
+}
+
+/// The Go build ID of a file, reading only its first 32 KiB.
+#[must_use]
+pub fn go_build_id_of_file(path: &Path) -> Option<String> {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(BUILD_ID_SEARCH_LEN)
+        .read_to_end(&mut head)
+        .ok()?;
+    go_build_id(&head)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +322,66 @@ mod tests {
     fn ignores_an_unaligned_marker_and_non_go_files() {
         assert_eq!(build_info(&blob("go1.26.6", MODINFO, 5)), None);
         assert_eq!(build_info(b"#!/bin/sh\necho hi\n"), None);
+    }
+
+    /// An ELF64 header, one `PT_NOTE` program header and its notes (a GNU one, then Go's).
+    fn elf_with_notes(go_build_id: &str) -> Vec<u8> {
+        fn note(name: &[u8], note_type: u32, value: &[u8]) -> Vec<u8> {
+            let mut out = Vec::new();
+            out.extend_from_slice(&u32::try_from(name.len()).expect("short").to_le_bytes());
+            out.extend_from_slice(&u32::try_from(value.len()).expect("short").to_le_bytes());
+            out.extend_from_slice(&note_type.to_le_bytes());
+            out.extend_from_slice(name);
+            out.resize(out.len().next_multiple_of(4), 0);
+            out.extend_from_slice(value);
+            out.resize(out.len().next_multiple_of(4), 0);
+            out
+        }
+        let mut notes = note(b"GNU\0", 3, &[0xaa; 20]);
+        notes.extend(note(
+            GO_NOTE_NAME,
+            GO_BUILD_ID_NOTE_TYPE,
+            go_build_id.as_bytes(),
+        ));
+        let mut elf = vec![0u8; 64 + 56];
+        elf[..6].copy_from_slice(b"\x7fELF\x02\x01");
+        elf[0x20..0x28].copy_from_slice(&64u64.to_le_bytes());
+        elf[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
+        elf[0x38..0x3a].copy_from_slice(&1u16.to_le_bytes());
+        elf[64..68].copy_from_slice(&PT_NOTE.to_le_bytes());
+        elf[64 + 8..64 + 16].copy_from_slice(&120u64.to_le_bytes());
+        let size = u64::try_from(notes.len()).expect("small");
+        elf[64 + 32..64 + 40].copy_from_slice(&size.to_le_bytes());
+        elf.extend(notes);
+        elf
+    }
+
+    #[test]
+    fn reads_the_go_build_id_note() {
+        let id =
+            "5NSPRw5IUmRjgVR1ynVw/OHBhuJmVb8aMASei4eXs/Z8Hp5wMJ32B87-52MAQ8/wQw5YEFU1oKk1v0Jbrhw";
+        assert_eq!(go_build_id(&elf_with_notes(id)).as_deref(), Some(id));
+        let dir = std::env::temp_dir().join(format!("build-id-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("binary");
+        let mut file = elf_with_notes("abc/def");
+        file.extend(vec![0u8; 100_000]);
+        std::fs::write(&path, file).expect("write");
+        assert_eq!(go_build_id_of_file(&path).as_deref(), Some("abc/def"));
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn no_build_id_without_the_note_or_from_cut_or_foreign_files() {
+        let id = "aaaa/bbbb";
+        let whole = elf_with_notes(id);
+        // Cut inside the note: not found rather than a wrong answer.
+        assert_eq!(go_build_id(&whole[..whole.len() - 4]), None);
+        assert_eq!(go_build_id(&elf_with_notes("")), None);
+        let mut big_endian = whole.clone();
+        big_endian[5] = 2;
+        assert_eq!(go_build_id(&big_endian), None);
+        assert_eq!(go_build_id(b"#!/bin/sh\necho hi\n"), None);
+        assert_eq!(go_build_id(&[]), None);
     }
 }

@@ -116,20 +116,7 @@ const PINNED_SOURCE_MTIME: i64 = 946_684_800; // 2000-01-01T00:00:00Z
 /// the restore time: without this, every build would miss the index and re-read the standard
 /// library (about 0.15 s of each rebuild).
 fn pin_source_mtimes(goroot: &Path) -> std::io::Result<()> {
-    let pinned = filetime::FileTime::from_unix_time(PINNED_SOURCE_MTIME, 0);
-    let mut dirs = vec![goroot.join("src")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
-                dirs.push(entry.path());
-            } else if kind.is_file() {
-                filetime::set_file_mtime(entry.path(), pinned)?;
-            }
-        }
-    }
-    Ok(())
+    crate::file_times::set_tree_mtimes(&goroot.join("src"), PINNED_SOURCE_MTIME)
 }
 
 /// What makes a cached distribution unusable though its metadata matches: a cheap check that

@@ -103,6 +103,43 @@ pub fn validate(document: &Value) -> Result<(), String> {
     }
 }
 
+/// The SBOM the lifecycle exported for a layer of this buildpack into an unpacked image,
+/// validated against the `CycloneDX` 1.5 schema.
+///
+/// # Panics
+/// When the image has no such SBOM or it breaks the schema (this serves tests).
+#[must_use]
+pub fn exported_sbom(image: &Path, layer: &str) -> Value {
+    let path = image.join(format!("layers/sbom/launch/gocnb_go/{layer}/sbom.cdx.json"));
+    let document = read_json(&path).unwrap_or_else(|e| panic!("no SBOM in the image: {e}"));
+    if let Err(violations) = validate(&document) {
+        panic!("the {layer} SBOM breaks the CycloneDX 1.5 schema:\n{violations}");
+    }
+    document
+}
+
+/// The component named `name` of an SBOM.
+///
+/// # Panics
+/// When there is none (this serves tests).
+#[must_use]
+pub fn component<'a>(sbom: &'a Value, name: &str) -> &'a Value {
+    sbom["components"]
+        .as_array()
+        .and_then(|components| components.iter().find(|c| c["name"] == name))
+        .unwrap_or_else(|| panic!("no component {name} in {sbom:#}"))
+}
+
+/// The value of a component's property.
+#[must_use]
+pub fn property<'a>(component: &'a Value, name: &str) -> Option<&'a str> {
+    component["properties"]
+        .as_array()?
+        .iter()
+        .find(|property| property["name"] == name)?["value"]
+        .as_str()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
