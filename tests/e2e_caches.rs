@@ -166,3 +166,56 @@ fn a_dependency_bump_removes_the_version_it_left_behind_from_the_module_cache() 
     );
     assert_contains(&unchanged.log, "Reusing the module cache");
 }
+
+#[test]
+fn the_build_cache_is_pruned_back_when_it_grew_by_a_fifth_and_left_alone_otherwise() {
+    let app = app("root-main");
+    let first = app.build_ok(&[]);
+    assert!(
+        !first.log.contains("Pruned the build cache"),
+        "{}",
+        first.log
+    );
+    let pruned_size = app.platform.cached_layer_sizes()["go-build-cache"];
+
+    // Other compiler flags: every package is compiled anew, and the cache about doubles. The
+    // growth is only measured at the start of a build, so this build does not prune.
+    let other_flags = app.build_ok(&[("GOFLAGS", "-gcflags=all=-l")]);
+    assert!(
+        !other_flags.log.contains("Pruned the build cache"),
+        "{}",
+        other_flags.log
+    );
+    let grown_size = app.platform.cached_layer_sizes()["go-build-cache"];
+    assert!(
+        grown_size > pruned_size * 3 / 2,
+        "{pruned_size} -> {grown_size}"
+    );
+
+    // Back to the usual flags: the entries of the other flags go.
+    let back = app.build_ok(&[]);
+    assert_contains(
+        &back.log,
+        "- Pruned the build cache (it had grown by more than a fifth since it was last pruned): ",
+    );
+    let size_after = app.platform.cached_layer_sizes()["go-build-cache"];
+    assert!(
+        size_after < pruned_size * 11 / 10,
+        "{pruned_size} -> {grown_size} -> {size_after}"
+    );
+
+    // Nothing changed: the build cache is neither marked nor pruned, and the exporter keeps the
+    // cached layer as it was.
+    let unchanged = app.build_ok(&[]);
+    assert!(
+        !unchanged.log.contains("Pruned the build cache"),
+        "{}",
+        unchanged.log
+    );
+    assert_contains(
+        &unchanged.log,
+        "Reusing cache layer 'gocnb/go:go-build-cache'",
+    );
+    let (_web, body) = app.get(None);
+    assert!(body.starts_with("hello from root-main"), "{body}");
+}

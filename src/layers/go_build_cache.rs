@@ -52,8 +52,11 @@ pub(crate) fn reasons_to_discard(
 /// GOCACHE, ready for a build whose unused entries are pruned after it (see
 /// [`prune_unused_entries`]).
 pub(crate) struct BuildCache {
+    layer_dir: PathBuf,
     gocache: PathBuf,
-    aged_before: SystemTime,
+    /// Set when this build prunes: entries last used before the instant were not used by the
+    /// build; and why it prunes.
+    marked_before: Option<(SystemTime, &'static str)>,
 }
 
 pub(crate) fn prepare_go_build_cache(
@@ -96,7 +99,8 @@ pub(crate) fn prepare_go_build_cache(
         }
     }
     let gocache = layer.path().join("gocache");
-    let aged_before = age_entries(&gocache).map_err(GoBuildpackError::PrepareBuildCache)?;
+    let marked_before = mark_entries_if_grown(&layer.path(), &gocache)
+        .map_err(GoBuildpackError::PrepareBuildCache)?;
     super::write_and_apply_env(
         &layer,
         &super::build_overrides([("GOCACHE", gocache.as_os_str())]),
@@ -112,8 +116,9 @@ pub(crate) fn prepare_go_build_cache(
         .map_err(GoBuildpackError::PrepareBuildCache)?;
     env.insert("XDG_CONFIG_HOME", config_home);
     Ok(BuildCache {
+        layer_dir: layer.path(),
         gocache,
-        aged_before,
+        marked_before,
     })
 }
 
@@ -121,27 +126,101 @@ pub(crate) fn prepare_go_build_cache(
 /// that each entry the build uses gets its mtime set to now.
 const AGE: Duration = Duration::from_hours(2);
 
-/// The go command marks the cache entries it uses by their mtime and trims those unused for
-/// five days, but the lifecycle restores every cached file with the restore time as its mtime,
-/// so Go's own trimming never fires and the cache would grow with every build. Instead, every
-/// entry is aged before the build, Go's trim is held off for this build (`trim.txt`), and after
-/// a successful build the entries it did not use are removed: the cache keeps exactly what the
-/// last build needed, which is what the next build reuses. Returns the instant that separates
-/// used from unused entries.
-fn age_entries(gocache: &Path) -> std::io::Result<SystemTime> {
-    let now = SystemTime::now();
-    let aged = filetime::FileTime::from_system_time(now - AGE);
-    for path in entry_files(gocache)? {
-        filetime::set_file_mtime(&path, aged)?;
-    }
-    std::fs::create_dir_all(gocache)?;
-    let unix_now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-    std::fs::write(gocache.join("trim.txt"), format!("{unix_now}\n"))?;
-    Ok(now - AGE / 2)
+/// The file, beside GOCACHE in the layer, with the cache's size after it was last pruned.
+const PRUNED_SIZE_FILE: &str = "pruned-size";
+
+/// The entry files of a GOCACHE: how many and their bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CacheSize {
+    entries: u64,
+    bytes: u64,
 }
 
-/// The entry files of a GOCACHE (`<2 hex digits>/<hash>-a|-d`).
-fn entry_files(gocache: &Path) -> std::io::Result<Vec<PathBuf>> {
+impl CacheSize {
+    fn of(entries: &[(PathBuf, std::fs::Metadata)]) -> Self {
+        CacheSize {
+            entries: entries.len() as u64,
+            bytes: entries.iter().map(|(_, metadata)| metadata.len()).sum(),
+        }
+    }
+
+    fn read(layer_dir: &Path) -> Option<Self> {
+        let text = std::fs::read_to_string(layer_dir.join(PRUNED_SIZE_FILE)).ok()?;
+        let (entries, bytes) = text.trim().split_once(' ')?;
+        Some(CacheSize {
+            entries: entries.parse().ok()?,
+            bytes: bytes.parse().ok()?,
+        })
+    }
+
+    fn write(self, layer_dir: &Path) -> std::io::Result<()> {
+        std::fs::write(
+            layer_dir.join(PRUNED_SIZE_FILE),
+            format!("{} {}\n", self.entries, self.bytes),
+        )
+    }
+
+    /// Why pruning is due: never pruned, or grown by more than a fifth, in entries or bytes,
+    /// since `pruned`.
+    fn prune_due(self, pruned: Option<CacheSize>) -> Option<&'static str> {
+        match pruned {
+            None => Some("it had not been pruned before"),
+            Some(pruned)
+                if self.entries * 5 > pruned.entries * 6 || self.bytes * 5 > pruned.bytes * 6 =>
+            {
+                Some("it had grown by more than a fifth since it was last pruned")
+            }
+            Some(_) => None,
+        }
+    }
+}
+
+/// The go command marks the cache entries it uses by their mtime and trims those unused for
+/// five days, but the lifecycle restores every cached file with the restore time as its mtime,
+/// so Go's own trimming never fires and the cache would grow with every build. So when the
+/// cache has grown by more than a fifth since it was last pruned, every entry is aged before
+/// the build, and after a successful build the entries it did not use are removed: the cache
+/// is brought back to what the last build needed. Other builds leave the cache untouched (no
+/// marking for the go command to write back), so the exporter reuses the cache layer as it is.
+/// Returns the instant that separates used from unused entries when this build prunes.
+fn mark_entries_if_grown(
+    layer_dir: &Path,
+    gocache: &Path,
+) -> std::io::Result<Option<(SystemTime, &'static str)>> {
+    std::fs::create_dir_all(gocache)?;
+    hold_off_go_trimming(gocache)?;
+    let entries = entry_files(gocache)?;
+    let Some(reason) = CacheSize::of(&entries).prune_due(CacheSize::read(layer_dir)) else {
+        return Ok(None);
+    };
+    let now = SystemTime::now();
+    let aged = filetime::FileTime::from_system_time(now - AGE);
+    for (path, _) in &entries {
+        filetime::set_file_mtime(path, aged)?;
+    }
+    Ok(Some((now - AGE / 2, reason)))
+}
+
+/// The go command trims its cache at most once a day, after reading the last time from
+/// `trim.txt`; with restored mtimes that walk would find nothing to remove. The time is
+/// refreshed only when half a day old, so that most builds leave the file as it is.
+fn hold_off_go_trimming(gocache: &Path) -> std::io::Result<()> {
+    let path = gocache.join("trim.txt");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let last = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok());
+    if last.is_some_and(|last| last <= now && now - last < 12 * 3600) {
+        return Ok(());
+    }
+    std::fs::write(path, format!("{now}\n"))
+}
+
+/// The entry files of a GOCACHE (`<2 hex digits>/<hash>-a|-d`) with their metadata.
+fn entry_files(gocache: &Path) -> std::io::Result<Vec<(PathBuf, std::fs::Metadata)>> {
     let mut files = Vec::new();
     let Ok(dirs) = std::fs::read_dir(gocache) else {
         return Ok(files);
@@ -153,33 +232,36 @@ fn entry_files(gocache: &Path) -> std::io::Result<Vec<PathBuf>> {
         }
         for entry in std::fs::read_dir(dir.path())? {
             let entry = entry?;
-            if entry.file_type()?.is_file() {
-                files.push(entry.path());
+            let metadata = entry.metadata()?;
+            if metadata.is_file() {
+                files.push((entry.path(), metadata));
             }
         }
     }
     Ok(files)
 }
 
-/// Removes the entries the build did not use (see [`age_entries`]) and says how much that freed.
-/// Pruning only saves space: if it fails, the build goes on with a warning and the next build
-/// prunes again.
+/// When this build marked the entries (see [`mark_entries_if_grown`]): removes those it did
+/// not use, says how much that freed, and records the size left. Pruning only saves space: if
+/// it fails, the build goes on with a warning and a later build prunes again.
 pub(crate) fn prune_unused_entries(cache: &BuildCache) {
+    let Some((marked_before, reason)) = cache.marked_before else {
+        return;
+    };
     let mut removed_files = 0;
     let mut removed_bytes = 0;
     let mut prune = || -> std::io::Result<()> {
-        for path in entry_files(&cache.gocache)? {
-            let metadata = path.metadata()?;
-            if metadata
-                .modified()
-                .is_ok_and(|mtime| mtime < cache.aged_before)
-            {
+        let mut kept = Vec::new();
+        for (path, metadata) in entry_files(&cache.gocache)? {
+            if metadata.modified().is_ok_and(|mtime| mtime < marked_before) {
                 std::fs::remove_file(&path)?;
                 removed_files += 1;
                 removed_bytes += metadata.len();
+            } else {
+                kept.push((path, metadata));
             }
         }
-        Ok(())
+        CacheSize::of(&kept).write(&cache.layer_dir)
     };
     if let Err(error) = prune() {
         print::warning(format!(
@@ -188,7 +270,8 @@ pub(crate) fn prune_unused_entries(cache: &BuildCache) {
     }
     if removed_files > 0 {
         print::sub_bullet(format!(
-            "Pruned the build cache: {removed_files} entries ({:.1} MB) this build did not use",
+            "Pruned the build cache ({reason}): {removed_files} {} ({:.1} MB) this build did not use",
+            if removed_files == 1 { "entry" } else { "entries" },
             f64::from(u32::try_from(removed_bytes / 100_000).unwrap_or(u32::MAX)) / 10.0
         ));
     }
@@ -219,34 +302,115 @@ mod tests {
         }
     }
 
-    #[test]
-    fn entries_the_build_did_not_use_are_pruned() {
+    fn cache_with(entries: &[(&str, usize)]) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("tempdir");
         let gocache = dir.path().join("gocache");
-        std::fs::create_dir_all(gocache.join("ab")).expect("mkdir");
-        for name in ["ab/used-a", "ab/unused-d"] {
-            std::fs::write(gocache.join(name), "entry").expect("write");
+        for (name, size) in entries {
+            let path = gocache.join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, vec![b'x'; *size]).expect("write");
         }
         std::fs::write(gocache.join("README"), "kept").expect("write");
-        let aged_before = age_entries(&gocache).expect("aged");
+        (dir, gocache)
+    }
+
+    fn trim_time(gocache: &Path) -> u64 {
+        let trim = std::fs::read_to_string(gocache.join("trim.txt")).expect("trim.txt");
+        trim.trim().parse().expect("unix time")
+    }
+
+    #[test]
+    fn a_cache_never_pruned_is_marked_and_loses_what_the_build_did_not_use() {
+        let (dir, gocache) = cache_with(&[("ab/used-a", 10), ("ab/unused-d", 1000)]);
+        let marked_before = mark_entries_if_grown(dir.path(), &gocache).expect("mark");
+        assert!(marked_before.is_some());
         // The go command marks what it uses by setting the mtime to now.
         filetime::set_file_mtime(gocache.join("ab/used-a"), filetime::FileTime::now())
             .expect("touch");
         prune_unused_entries(&BuildCache {
+            layer_dir: dir.path().to_path_buf(),
             gocache: gocache.clone(),
-            aged_before,
+            marked_before,
         });
         assert!(gocache.join("ab/used-a").is_file());
         assert!(!gocache.join("ab/unused-d").exists());
         assert!(gocache.join("README").is_file());
-        // Go's own trim is held off for this build.
-        let trim = std::fs::read_to_string(gocache.join("trim.txt")).expect("trim.txt");
-        let last_trim: u64 = trim.trim().parse().expect("unix time");
+        assert_eq!(
+            CacheSize::read(dir.path()),
+            Some(CacheSize {
+                entries: 1,
+                bytes: 10
+            })
+        );
+        // Go's own trim is held off.
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .expect("time")
             .as_secs();
-        assert!(now - last_trim < 60);
+        assert!(now - trim_time(&gocache) < 60);
+    }
+
+    #[test]
+    fn a_cache_that_did_not_grow_by_a_fifth_is_left_as_it_is() {
+        let (dir, gocache) = cache_with(&[("ab/one-a", 100), ("cd/two-d", 100)]);
+        CacheSize {
+            entries: 2,
+            bytes: 180,
+        }
+        .write(dir.path())
+        .expect("write");
+        let recent = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("time")
+            .as_secs()
+            - 3600;
+        std::fs::write(gocache.join("trim.txt"), format!("{recent}\n")).expect("write");
+        let mtime = |name: &str| {
+            gocache
+                .join(name)
+                .metadata()
+                .expect("stat")
+                .modified()
+                .expect("mtime")
+        };
+        let before = mtime("ab/one-a");
+
+        let marked_before = mark_entries_if_grown(dir.path(), &gocache).expect("mark");
+        assert_eq!(marked_before, None);
+        assert_eq!(mtime("ab/one-a"), before);
+        assert_eq!(trim_time(&gocache), recent);
+        prune_unused_entries(&BuildCache {
+            layer_dir: dir.path().to_path_buf(),
+            gocache: gocache.clone(),
+            marked_before,
+        });
+        assert!(gocache.join("ab/one-a").is_file() && gocache.join("cd/two-d").is_file());
+    }
+
+    #[test]
+    fn growth_by_more_than_a_fifth_in_entries_or_bytes_makes_pruning_due() {
+        let pruned = CacheSize {
+            entries: 100,
+            bytes: 1000,
+        };
+        let size = |entries, bytes| CacheSize { entries, bytes };
+        assert_eq!(
+            size(1, 1).prune_due(None),
+            Some("it had not been pruned before")
+        );
+        assert_eq!(size(100, 1000).prune_due(Some(pruned)), None);
+        assert_eq!(size(120, 1200).prune_due(Some(pruned)), None);
+        let grown = Some("it had grown by more than a fifth since it was last pruned");
+        assert_eq!(size(121, 1000).prune_due(Some(pruned)), grown);
+        assert_eq!(size(100, 1201).prune_due(Some(pruned)), grown);
+        assert_eq!(size(50, 500).prune_due(Some(pruned)), None);
+    }
+
+    #[test]
+    fn an_unreadable_size_record_means_pruning_is_due() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(PRUNED_SIZE_FILE), "many\n").expect("write");
+        assert_eq!(CacheSize::read(dir.path()), None);
     }
 
     #[test]
