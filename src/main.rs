@@ -127,7 +127,7 @@ impl Buildpack for GoBuildpack {
             write_private_module_credentials(&netrc_sources).map_err(GoBuildpackError::Netrc)?;
 
         let mut go_env = settings.command_env(&env, &config, netrc_file.as_ref());
-        go_dist::install_go_dist(
+        let standard_library_times = go_dist::install_go_dist(
             &context,
             &mut go_env,
             artifact,
@@ -142,14 +142,7 @@ impl Buildpack for GoBuildpack {
         let build_cache = go_build_cache::prepare_go_build_cache(
             &context,
             &mut go_env,
-            &GoBuildCacheMetadata {
-                go_minor: artifact.version.minor_line(),
-                arch: arch.to_string(),
-                distro: format!(
-                    "{}-{}",
-                    context.target.distro_name, context.target.distro_version
-                ),
-            },
+            &GoBuildCacheMetadata::for_build(artifact, arch, &context.target),
         )?;
         let target = target::prepare_target(
             &context,
@@ -160,6 +153,7 @@ impl Buildpack for GoBuildpack {
             },
         )?;
 
+        standard_library_times.finish();
         print::bullet("Go packages");
         let build_plan = BuildPlan {
             workspace: &workspace,

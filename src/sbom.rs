@@ -17,10 +17,9 @@ use cyclonedx_bom::models::external_reference::{
 use cyclonedx_bom::models::hash::{Hash, HashAlgorithm, HashValue, Hashes};
 use cyclonedx_bom::models::metadata::Metadata;
 use cyclonedx_bom::models::property::{Properties, Property};
-use go_cnb_common::build_info::{build_info, go_build_id, BuildInfo, Module};
+use go_cnb_common::build_info::{read_binary_facts, BuildInfo, Module};
 use libcnb::data::sbom::SbomFormat;
 use libcnb::sbom::Sbom;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -56,16 +55,18 @@ const BUILD_ID_PROPERTY: &str = "golang:build-id";
 pub(crate) fn read_binaries(gobin: &Path, names: &[String]) -> Result<Vec<BuiltBinary>, SbomError> {
     let mut binaries = Vec::new();
     for name in names {
-        let bytes = std::fs::read(gobin.join(name)).map_err(|source| SbomError::ReadBinary {
-            name: name.clone(),
-            source,
-        })?;
-        let info = build_info(&bytes).ok_or_else(|| SbomError::NoBuildInfo(name.clone()))?;
+        let facts =
+            read_binary_facts(&gobin.join(name)).map_err(|source| SbomError::ReadBinary {
+                name: name.clone(),
+                source,
+            })?;
         binaries.push(BuiltBinary {
             name: name.clone(),
-            sha256: go_cnb_common::hex(&Sha256::digest(&bytes)),
-            build_id: go_build_id(&bytes),
-            info,
+            sha256: facts.sha256,
+            build_id: facts.build_id,
+            info: facts
+                .info
+                .ok_or_else(|| SbomError::NoBuildInfo(name.clone()))?,
         });
     }
     let modules: BTreeSet<&str> = binaries

@@ -180,6 +180,113 @@ pub fn build_info_of_file(path: &Path) -> Option<BuildInfo> {
     build_info(&std::fs::read(path).ok()?)
 }
 
+/// What the buildpack records of a binary, read in one pass through a small buffer (a binary
+/// of many megabytes is never held in memory whole).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BinaryFacts {
+    /// Lower-case hex SHA-256 of the file.
+    pub sha256: String,
+    /// See [`go_build_id`].
+    pub build_id: Option<String>,
+    /// `None` when the file is no Go binary of Go 1.18 or later.
+    pub info: Option<BuildInfo>,
+}
+
+/// The read buffer: a multiple of 16, so the 16-byte-aligned build information marker never
+/// straddles two reads.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Reads as much as fits into `buffer`, stopping short only at the end of the file.
+fn fill(file: &mut impl std::io::Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(filled)
+}
+
+/// The length of a build information blob from its header and string lengths, or `None`
+/// when `blob` is too short to tell.
+fn blob_len(blob: &[u8]) -> Option<usize> {
+    let strings = blob.get(HEADER_LEN..)?;
+    let (version_len, version_prefix) = read_uvarint(strings)?;
+    let modinfo_at = version_prefix.checked_add(version_len)?;
+    let (modinfo_len, modinfo_prefix) = read_uvarint(strings.get(modinfo_at..)?)?;
+    HEADER_LEN
+        .checked_add(modinfo_at)?
+        .checked_add(modinfo_prefix)?
+        .checked_add(modinfo_len)
+}
+
+/// The most a build information blob is read to (a module list of many thousands of lines).
+const MAX_BLOB_LEN: usize = 64 * 1024 * 1024;
+
+/// The build information blob that starts at `offset`: a first read of 64 KiB serves nearly
+/// every binary; a longer module list is then read to its recorded length.
+fn build_info_at(file: &mut std::fs::File, offset: u64) -> std::io::Result<Option<BuildInfo>> {
+    use std::io::{Read as _, Seek as _};
+    file.seek(std::io::SeekFrom::Start(offset))?;
+    let mut blob = vec![0u8; READ_CHUNK];
+    let filled = fill(file, &mut blob)?;
+    blob.truncate(filled);
+    if let Some(needed) = blob_len(&blob).filter(|needed| *needed > blob.len()) {
+        if needed > MAX_BLOB_LEN {
+            return Ok(None);
+        }
+        let mut rest = Vec::new();
+        file.take((needed - blob.len()) as u64)
+            .read_to_end(&mut rest)?;
+        blob.extend(rest);
+    }
+    Ok(build_info(&blob))
+}
+
+/// The SHA-256, Go build ID and build information of a file.
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn read_binary_facts(path: &Path) -> std::io::Result<BinaryFacts> {
+    use sha2::Digest as _;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut chunk = vec![0u8; READ_CHUNK];
+    let mut build_id = None;
+    let mut marker = None;
+    let mut offset: u64 = 0;
+    loop {
+        let filled = fill(&mut file, &mut chunk)?;
+        let bytes = &chunk[..filled];
+        hasher.update(bytes);
+        if offset == 0 {
+            build_id = go_build_id(bytes);
+        }
+        if marker.is_none() {
+            marker = (0..filled)
+                .step_by(16)
+                .find(|at| bytes[*at..].starts_with(MAGIC))
+                .map(|at| offset + at as u64);
+        }
+        offset += filled as u64;
+        if filled < READ_CHUNK {
+            break;
+        }
+    }
+    let info = match marker {
+        Some(at) => build_info_at(&mut file, at)?,
+        None => None,
+    };
+    Ok(BinaryFacts {
+        sha256: crate::hex(&hasher.finalize()),
+        build_id,
+        info,
+    })
+}
+
 /// How much of a binary [`go_build_id_of_file`] reads: the go linker puts the build ID note
 /// right after the ELF headers.
 const BUILD_ID_SEARCH_LEN: u64 = 32 * 1024;
@@ -267,9 +374,12 @@ mod tests {
         bytes.push(u8::try_from(version.len()).expect("short"));
         bytes.extend_from_slice(version.as_bytes());
         let wrapped = format!("{}{modinfo}{}", "s".repeat(16), "e".repeat(16));
-        let length = wrapped.len();
-        bytes.push(u8::try_from(length % 128).expect("7 bits") | 0x80);
-        bytes.push(u8::try_from(length / 128).expect("small"));
+        let mut length = wrapped.len();
+        while length >= 0x80 {
+            bytes.push(u8::try_from(length & 0x7f).expect("7 bits") | 0x80);
+            length >>= 7;
+        }
+        bytes.push(u8::try_from(length).expect("7 bits"));
         bytes.extend_from_slice(wrapped.as_bytes());
         bytes.extend_from_slice(&[0u8; 64]);
         bytes
@@ -383,5 +493,50 @@ mod tests {
         assert_eq!(go_build_id(&big_endian), None);
         assert_eq!(go_build_id(b"#!/bin/sh\necho hi\n"), None);
         assert_eq!(go_build_id(&[]), None);
+    }
+
+    /// A Go-like binary: the build ID note first, the build information at a 16-aligned offset
+    /// past the first read.
+    fn binary(build_id: &str, modinfo: &str) -> Vec<u8> {
+        let mut bytes = elf_with_notes(build_id);
+        let marker_at = (100_000usize).next_multiple_of(16);
+        bytes.resize(marker_at, 0x90);
+        bytes.extend(blob("go1.26.6", modinfo, 0));
+        bytes.extend(vec![0xcc; 70_000]);
+        bytes
+    }
+
+    #[test]
+    fn binary_facts_are_read_in_one_pass() {
+        use sha2::Digest as _;
+        let dir = std::env::temp_dir().join(format!("binary-facts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let mut long_modinfo = String::from(MODINFO);
+        for n in 0..3000 {
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                long_modinfo,
+                "dep\texample.test/module-with-a-long-name-{n}\tv1.0.{n}\th1:x="
+            );
+        }
+        for modinfo in [MODINFO, long_modinfo.as_str()] {
+            let bytes = binary("aaaa/bbbb/cccc/dddd", modinfo);
+            let path = dir.join("binary");
+            std::fs::write(&path, &bytes).expect("write");
+            let facts = read_binary_facts(&path).expect("facts");
+            assert_eq!(facts.sha256, crate::hex(&sha2::Sha256::digest(&bytes)));
+            assert_eq!(facts.build_id.as_deref(), Some("aaaa/bbbb/cccc/dddd"));
+            let info = facts.info.expect("build info");
+            assert_eq!(Some(&info), build_info(&bytes).as_ref());
+            assert_eq!(info.path, "example.test/withdep");
+        }
+        assert!(long_modinfo.len() > READ_CHUNK);
+
+        let path = dir.join("script");
+        std::fs::write(&path, "#!/bin/sh\necho hi\n").expect("write");
+        let facts = read_binary_facts(&path).expect("facts");
+        assert_eq!((facts.build_id, facts.info), (None, None));
+        assert!(read_binary_facts(&dir.join("missing")).is_err());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

@@ -21,6 +21,21 @@ pub(crate) struct GoBuildCacheMetadata {
     pub(crate) distro: String,
 }
 
+impl GoBuildCacheMetadata {
+    /// What the cache is valid for: the Go minor line, the architecture, the distribution.
+    pub(crate) fn for_build(
+        artifact: &crate::inventory::GoArtifact,
+        arch: impl std::fmt::Display,
+        target: &libcnb::Target,
+    ) -> Self {
+        GoBuildCacheMetadata {
+            go_minor: artifact.version.minor_line(),
+            arch: arch.to_string(),
+            distro: format!("{}-{}", target.distro_name, target.distro_version),
+        }
+    }
+}
+
 pub(crate) fn reasons_to_discard(
     cached: &GoBuildCacheMetadata,
     wanted: &GoBuildCacheMetadata,

@@ -111,12 +111,39 @@ pub(crate) fn reasons_to_discard(cached: &GoDistMetadata, wanted: &GoDistMetadat
 /// The instant every file of GOROOT/src is given.
 const PINNED_SOURCE_MTIME: i64 = 946_684_800; // 2000-01-01T00:00:00Z
 
-/// Gives the standard library's files one fixed mtime. The go command keeps an index of each
-/// standard package keyed by its files' mtimes, and the lifecycle restores cached files with
-/// the restore time: without this, every build would miss the index and re-read the standard
-/// library (about 0.15 s of each rebuild).
-fn pin_source_mtimes(goroot: &Path) -> std::io::Result<()> {
-    crate::file_times::set_tree_mtimes(&goroot.join("src"), PINNED_SOURCE_MTIME)
+/// Gives the standard library's files one fixed mtime, on threads of its own while the build
+/// goes on (the toolchain check, the other layers); [`SourceTimes::finish`] waits for it
+/// before the first go command. The go command keeps an index of each standard package keyed
+/// by its files' mtimes, and the lifecycle restores cached files with the restore time:
+/// without this, every build would miss the index and re-read the standard library (about
+/// 0.15 s of each rebuild).
+pub(crate) struct SourceTimes(std::thread::JoinHandle<std::io::Result<()>>);
+
+impl SourceTimes {
+    fn start(goroot: &Path) -> Self {
+        let src = goroot.join("src");
+        SourceTimes(std::thread::spawn(move || {
+            crate::file_times::set_tree_mtimes(&src, PINNED_SOURCE_MTIME)
+        }))
+    }
+
+    /// Waits for the file times. Only speed depends on them: a failure is reported, not fatal.
+    pub(crate) fn finish(self) {
+        let result = self
+            .0
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the thread panicked")));
+        if let Err(error) = result {
+            print::warning(format!(
+                "Could not set the standard library's file times ({error}); the go command re-reads the standard library in this build."
+            ));
+        }
+    }
+
+    /// Waits for a walk of a layer that is being discarded; its outcome does not matter.
+    fn abandon(self) {
+        let _ = self.0.join();
+    }
 }
 
 /// What makes a cached distribution unusable though its metadata matches: a cheap check that
@@ -167,7 +194,8 @@ pub(crate) fn download_url(artifact_url: &str, mirror: Option<&str>) -> String {
     }
 }
 
-/// Installs (or reuses) the distribution and points `env` at it. Returns GOROOT.
+/// Installs (or reuses) the distribution and points `env` at it. Returns the standard
+/// library's file times being set, for the build to wait on before its first go command.
 pub(crate) fn install_go_dist(
     context: &BuildContext<GoBuildpack>,
     env: &mut Env,
@@ -175,9 +203,15 @@ pub(crate) fn install_go_dist(
     mirror: Option<&str>,
     download_policy: &DownloadPolicy,
     keep_in_image: bool,
-) -> libcnb::Result<PathBuf, GoBuildpackError> {
+) -> libcnb::Result<SourceTimes, GoBuildpackError> {
     let wanted = GoDistMetadata::for_artifact(artifact, keep_in_image);
     let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "go-dist");
+    // A restored toolchain is most likely kept: its file times are set while it is checked.
+    let mut restored_source_times = context
+        .layers_dir
+        .join("go-dist.toml")
+        .is_file()
+        .then(|| SourceTimes::start(&context.layers_dir.join("go-dist")));
     let layer = context.cached_layer(
         layer_name!("go-dist"),
         CachedLayerDefinition {
@@ -220,6 +254,9 @@ pub(crate) fn install_go_dist(
                 ),
                 EmptyLayerCause::NewlyCreated => {}
             }
+            if let Some(walk) = restored_source_times.take() {
+                walk.abandon();
+            }
             install(&layer.path(), artifact, &wanted, mirror, download_policy)?;
             // Written last: a layer whose install was interrupted has no metadata, and is
             // discarded by the next build instead of being reused.
@@ -228,12 +265,10 @@ pub(crate) fn install_go_dist(
     }
 
     let goroot = layer.path();
-    // Only speed depends on it: a failure is reported, not fatal.
-    if let Err(error) = pin_source_mtimes(&goroot) {
-        print::warning(format!(
-            "Could not set the standard library's file times ({error}); the go command re-reads the standard library in this build."
-        ));
-    }
+    let source_times = match (&layer.state, restored_source_times) {
+        (LayerState::Restored { .. }, Some(walk)) => walk,
+        _ => SourceTimes::start(&goroot),
+    };
     if keep_in_image {
         let url = redact_url(&download_url(&artifact.url, mirror));
         layer.write_sboms(&[
@@ -251,7 +286,7 @@ pub(crate) fn install_go_dist(
         ),
         env,
     )?;
-    Ok(goroot)
+    Ok(source_times)
 }
 
 /// `path` with `.` and `..` resolved lexically, or `None` when it climbs above its start.
