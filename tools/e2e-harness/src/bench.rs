@@ -135,39 +135,38 @@ impl BareGo {
 
 /// The highest resident set size (`VmHWM`) of the buildpack's own process while a build runs:
 /// the process whose argv[0] is the buildpack's `bin/build` under `/cnb/buildpacks`, not the go
-/// commands it starts.
+/// commands it starts. All of `/proc` is scanned only until that process is found; from then on
+/// only its own status is read, so that watching costs the build being timed next to nothing.
 struct PeakRssWatcher {
     stop: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<u64>,
 }
 
-fn buildpack_peak_rss_kib() -> Option<u64> {
-    let mut peak = None;
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+/// The buildpack's `bin/build` process, if one runs.
+fn find_buildpack_process() -> Option<PathBuf> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
         let path = entry.path();
-        let Ok(cmdline) = std::fs::read(path.join("cmdline")) else {
-            continue;
-        };
+        let cmdline = std::fs::read(path.join("cmdline")).ok()?;
         let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
         let argv0 = String::from_utf8_lossy(argv0);
-        if !(argv0.starts_with("/cnb/buildpacks/") && argv0.ends_with("/bin/build")) {
-            continue;
-        }
-        let status = std::fs::read_to_string(path.join("status")).unwrap_or_default();
-        let hwm = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|value| {
-                value
-                    .trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            });
-        peak = peak.max(hwm);
-    }
-    peak
+        (argv0.starts_with("/cnb/buildpacks/") && argv0.ends_with("/bin/build")).then_some(path)
+    })
+}
+
+/// `VmHWM` of a process, in KiB; `None` once it has exited.
+fn peak_rss_kib(process: &Path) -> Option<u64> {
+    let status = std::fs::read_to_string(process.join("status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
 }
 
 impl PeakRssWatcher {
@@ -176,9 +175,19 @@ impl PeakRssWatcher {
         let flag = Arc::clone(&stop);
         let thread = std::thread::spawn(move || {
             let mut peak = 0;
+            let mut process = None;
             while !flag.load(Ordering::SeqCst) {
-                peak = peak.max(buildpack_peak_rss_kib().unwrap_or_default());
-                std::thread::sleep(Duration::from_millis(5));
+                if process.is_none() {
+                    process = find_buildpack_process();
+                }
+                if let Some(path) = &process {
+                    match peak_rss_kib(path) {
+                        Some(kib) => peak = peak.max(kib),
+                        // It exited: nothing more to watch in this build.
+                        None => break,
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(if process.is_some() { 10 } else { 5 }));
             }
             peak
         });
