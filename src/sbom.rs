@@ -47,6 +47,11 @@ pub(crate) struct BuiltBinary {
     pub(crate) info: BuildInfo,
 }
 
+/// The shape of the SBOMs this buildpack writes, recorded in each; raised whenever what they
+/// contain changes, so that a later build never keeps an SBOM of an older shape.
+const SBOM_LAYOUT: &str = "1";
+const SBOM_LAYOUT_PROPERTY: &str = "gocnb:sbom-layout";
+
 /// The property that records a binary's Go build ID, by which a later build tells that the
 /// binary is unchanged.
 const BUILD_ID_PROPERTY: &str = "golang:build-id";
@@ -202,7 +207,10 @@ fn bom(
             manufacture: None,
             supplier: None,
             licenses: None,
-            properties: None,
+            properties: Some(Properties(vec![property(
+                SBOM_LAYOUT_PROPERTY,
+                SBOM_LAYOUT,
+            )])),
             lifecycles: None,
         }),
         components: Some(Components(components)),
@@ -290,6 +298,20 @@ pub(crate) fn describes_binaries(
         .as_ref()
         .and_then(|metadata| metadata.component.as_ref());
     if app.is_none_or(|app| app.name.to_string() != module_path) {
+        return false;
+    }
+    let layout = bom
+        .metadata
+        .as_ref()
+        .and_then(|metadata| metadata.properties.as_ref())
+        .and_then(|properties| {
+            properties
+                .0
+                .iter()
+                .find(|property| property.name == SBOM_LAYOUT_PROPERTY)
+        })
+        .map(|property| property.value.to_string());
+    if layout.as_deref() != Some(SBOM_LAYOUT) {
         return false;
     }
     let described: BTreeMap<String, Option<String>> = bom
@@ -451,6 +473,15 @@ mod tests {
         assert!(!describes_binaries(&sbom.data, "example.test/other", &same));
         assert!(!describes_binaries(
             b"{not json",
+            "example.test/shop",
+            &same
+        ));
+        // An SBOM of another shape (an older buildpack's) is made anew.
+        let older = String::from_utf8(sbom.data.clone())
+            .expect("utf-8")
+            .replace("\"gocnb:sbom-layout\"", "\"gocnb:other\"");
+        assert!(!describes_binaries(
+            older.as_bytes(),
             "example.test/shop",
             &same
         ));

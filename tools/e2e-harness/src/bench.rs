@@ -144,13 +144,16 @@ struct PeakRssWatcher {
 
 /// The buildpack's `bin/build` process, if one runs.
 fn find_buildpack_process() -> Option<PathBuf> {
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
-        let path = entry.path();
-        let cmdline = std::fs::read(path.join("cmdline")).ok()?;
-        let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
-        let argv0 = String::from_utf8_lossy(argv0);
-        (argv0.starts_with("/cnb/buildpacks/") && argv0.ends_with("/bin/build")).then_some(path)
-    })
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let path = entry.path();
+            let cmdline = std::fs::read(path.join("cmdline")).ok()?;
+            let argv0 = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+            let argv0 = String::from_utf8_lossy(argv0);
+            (argv0.starts_with("/cnb/buildpacks/") && argv0.ends_with("/bin/build")).then_some(path)
+        })
 }
 
 /// `VmHWM` of a process, in KiB; `None` once it has exited.
@@ -187,7 +190,11 @@ impl PeakRssWatcher {
                         None => break,
                     }
                 }
-                std::thread::sleep(Duration::from_millis(if process.is_some() { 10 } else { 5 }));
+                std::thread::sleep(Duration::from_millis(if process.is_some() {
+                    10
+                } else {
+                    5
+                }));
             }
             peak
         });
