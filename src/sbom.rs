@@ -5,7 +5,6 @@
 
 use crate::inventory::GoArtifact;
 use base64::Engine as _;
-use bullet_stream::global::print;
 use cyclonedx_bom::external_models::normalized_string::NormalizedString;
 use cyclonedx_bom::external_models::uri::{Purl, Uri};
 use cyclonedx_bom::models::bom::{Bom, SpecVersion};
@@ -56,7 +55,35 @@ const SBOM_LAYOUT_PROPERTY: &str = "gocnb:sbom-layout";
 /// binary is unchanged.
 const BUILD_ID_PROPERTY: &str = "golang:build-id";
 
-/// Reads what the SBOM says of each binary the build produced, and says what it holds.
+/// How a binary's component is referenced (`binary:<name>`).
+const BINARY_REF_PREFIX: &str = "binary:";
+
+/// The value of the property `name` among `properties`.
+fn property_value(properties: Option<&Properties>, name: &str) -> Option<String> {
+    properties?
+        .0
+        .iter()
+        .find(|property| property.name == name)
+        .map(|property| property.value.to_string())
+}
+
+/// What an SBOM of `binaries` holds, in words.
+pub(crate) fn describe(binaries: &[BuiltBinary]) -> String {
+    let modules: BTreeSet<&str> = binaries
+        .iter()
+        .flat_map(|binary| binary.info.deps.iter().map(|module| module.path.as_str()))
+        .collect();
+    let plural = |count: usize, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
+    format!(
+        "{}, {} and the standard library",
+        plural(binaries.len(), "binary", "binaries"),
+        plural(modules.len(), "module", "modules")
+    )
+}
+
+/// Reads what the SBOM says of each binary the build produced.
 pub(crate) fn read_binaries(gobin: &Path, names: &[String]) -> Result<Vec<BuiltBinary>, SbomError> {
     let mut binaries = Vec::new();
     for name in names {
@@ -74,25 +101,6 @@ pub(crate) fn read_binaries(gobin: &Path, names: &[String]) -> Result<Vec<BuiltB
                 .ok_or_else(|| SbomError::NoBuildInfo(name.clone()))?,
         });
     }
-    let modules: BTreeSet<&str> = binaries
-        .iter()
-        .flat_map(|binary| binary.info.deps.iter().map(|module| module.path.as_str()))
-        .collect();
-    print::sub_bullet(format!(
-        "Wrote a CycloneDX SBOM of the binaries: {} {}, {} {} and the standard library",
-        binaries.len(),
-        if binaries.len() == 1 {
-            "binary"
-        } else {
-            "binaries"
-        },
-        modules.len(),
-        if modules.len() == 1 {
-            "module"
-        } else {
-            "modules"
-        },
-    ));
     Ok(binaries)
 }
 
@@ -233,11 +241,11 @@ pub(crate) fn binaries_sbom(
         dependency_ref: String::from("app"),
         dependencies: binaries
             .iter()
-            .map(|binary| format!("binary:{}", binary.name))
+            .map(|binary| format!("{BINARY_REF_PREFIX}{}", binary.name))
             .collect(),
     }];
     for binary in binaries {
-        let bom_ref = format!("binary:{}", binary.name);
+        let bom_ref = format!("{BINARY_REF_PREFIX}{}", binary.name);
         let mut application = component(Classification::Application, &binary.name, None);
         application.bom_ref = Some(bom_ref.clone());
         application.hashes = Some(Hashes(vec![Hash {
@@ -293,25 +301,16 @@ pub(crate) fn describes_binaries(
     let Ok(bom) = Bom::parse_from_json_v1_5(previous) else {
         return false;
     };
-    let app = bom
-        .metadata
-        .as_ref()
-        .and_then(|metadata| metadata.component.as_ref());
-    if app.is_none_or(|app| app.name.to_string() != module_path) {
+    let Some(metadata) = bom.metadata.as_ref() else {
         return false;
-    }
-    let layout = bom
-        .metadata
+    };
+    let same_app = metadata
+        .component
         .as_ref()
-        .and_then(|metadata| metadata.properties.as_ref())
-        .and_then(|properties| {
-            properties
-                .0
-                .iter()
-                .find(|property| property.name == SBOM_LAYOUT_PROPERTY)
-        })
-        .map(|property| property.value.to_string());
-    if layout.as_deref() != Some(SBOM_LAYOUT) {
+        .is_some_and(|app| app.name.to_string() == module_path);
+    let same_layout = property_value(metadata.properties.as_ref(), SBOM_LAYOUT_PROPERTY).as_deref()
+        == Some(SBOM_LAYOUT);
+    if !same_app || !same_layout {
         return false;
     }
     let described: BTreeMap<String, Option<String>> = bom
@@ -322,16 +321,13 @@ pub(crate) fn describes_binaries(
             component
                 .bom_ref
                 .as_deref()
-                .is_some_and(|bom_ref| bom_ref.starts_with("binary:"))
+                .is_some_and(|bom_ref| bom_ref.starts_with(BINARY_REF_PREFIX))
         })
         .map(|component| {
-            let build_id = component
-                .properties
-                .iter()
-                .flat_map(|properties| properties.0.iter())
-                .find(|property| property.name == BUILD_ID_PROPERTY)
-                .map(|property| property.value.to_string());
-            (component.name.to_string(), build_id)
+            (
+                component.name.to_string(),
+                property_value(component.properties.as_ref(), BUILD_ID_PROPERTY),
+            )
         })
         .collect();
     let current: BTreeMap<String, Option<String>> = binaries.iter().cloned().collect();
@@ -497,5 +493,18 @@ mod tests {
             "example.test/shop",
             &unknown
         ));
+    }
+
+    #[test]
+    fn the_output_says_what_the_sbom_holds() {
+        let all = binaries();
+        assert_eq!(
+            describe(&all),
+            "2 binaries, 4 modules and the standard library"
+        );
+        assert_eq!(
+            describe(&all[1..]),
+            "1 binary, 1 module and the standard library"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! End-to-end: the packaged buildpack through the real CNB lifecycle, apps launched and asked over
 //! HTTP, rebuilt with and without changes.
 
-use e2e_harness::cyclonedx::{component, exported_sbom, property};
+use e2e_harness::cyclonedx::{assert_sbom_describes_binaries, exported_sbom};
 use e2e_harness::test_app::{app, assert_contains, plain};
 
 #[test]
@@ -369,35 +369,4 @@ fn binaries_are_kept_between_builds_and_a_removed_package_leaves_nothing_behind(
         app.run_to_exit(Some("jobs")),
         "hello from the worker process: job done\n"
     );
-}
-
-/// The image's SBOM of the binaries lists exactly `names`, each with the hash and Go build ID of
-/// the image's binary.
-fn assert_sbom_describes_binaries(image: &std::path::Path, names: &[&str]) {
-    let sbom = exported_sbom(image, "target");
-    let listed: Vec<&str> = sbom["components"]
-        .as_array()
-        .expect("components")
-        .iter()
-        .filter(|c| {
-            c["bom-ref"]
-                .as_str()
-                .is_some_and(|r| r.starts_with("binary:"))
-        })
-        .filter_map(|c| c["name"].as_str())
-        .collect();
-    assert_eq!(listed, names, "{sbom:#}");
-    for name in names {
-        let binary = std::fs::read(image.join("layers/gocnb_go/target/bin").join(name))
-            .expect("binary in the image");
-        let described = component(&sbom, name);
-        assert_eq!(
-            described["hashes"][0]["content"],
-            e2e_harness::hex(&<sha2::Sha256 as sha2::Digest>::digest(&binary)),
-            "{name}"
-        );
-        let build_id = go_cnb_common::build_info::go_build_id(&binary);
-        assert!(build_id.is_some(), "{name} has no Go build ID");
-        assert_eq!(property(described, "golang:build-id"), build_id.as_deref());
-    }
 }

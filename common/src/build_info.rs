@@ -177,7 +177,7 @@ pub fn build_info(bytes: &[u8]) -> Option<BuildInfo> {
 /// The build information of a file; `None` when it cannot be read or is no Go binary.
 #[must_use]
 pub fn build_info_of_file(path: &Path) -> Option<BuildInfo> {
-    build_info(&std::fs::read(path).ok()?)
+    read_binary_facts(path).ok()?.info
 }
 
 /// What the buildpack records of a binary, read in one pass through a small buffer (a binary

@@ -67,7 +67,6 @@ pub(crate) fn reasons_to_discard(
 /// GOCACHE, ready for a build whose unused entries are pruned after it (see
 /// [`prune_unused_entries`]).
 pub(crate) struct BuildCache {
-    layer_dir: PathBuf,
     gocache: PathBuf,
     /// Set when this build prunes: entries last used before the instant were not used by the
     /// build; and why it prunes.
@@ -114,8 +113,8 @@ pub(crate) fn prepare_go_build_cache(
         }
     }
     let gocache = layer.path().join("gocache");
-    let marked_before = mark_entries_if_grown(&layer.path(), &gocache)
-        .map_err(GoBuildpackError::PrepareBuildCache)?;
+    let marked_before =
+        mark_entries_if_grown(&gocache).map_err(GoBuildpackError::PrepareBuildCache)?;
     super::write_and_apply_env(
         &layer,
         &super::build_overrides([("GOCACHE", gocache.as_os_str())]),
@@ -131,7 +130,6 @@ pub(crate) fn prepare_go_build_cache(
         .map_err(GoBuildpackError::PrepareBuildCache)?;
     env.insert("XDG_CONFIG_HOME", config_home);
     Ok(BuildCache {
-        layer_dir: layer.path(),
         gocache,
         marked_before,
     })
@@ -141,7 +139,7 @@ pub(crate) fn prepare_go_build_cache(
 /// that each entry the build uses gets its mtime set to now.
 const AGE: Duration = Duration::from_hours(2);
 
-/// The file, beside GOCACHE in the layer, with the cache's size after it was last pruned.
+/// The file beside GOCACHE (in the layer) with the cache's size after it was last pruned.
 const PRUNED_SIZE_FILE: &str = "pruned-size";
 
 /// The entry files of a GOCACHE: how many and their bytes.
@@ -159,8 +157,8 @@ impl CacheSize {
         }
     }
 
-    fn read(layer_dir: &Path) -> Option<Self> {
-        let text = std::fs::read_to_string(layer_dir.join(PRUNED_SIZE_FILE)).ok()?;
+    fn read(gocache: &Path) -> Option<Self> {
+        let text = std::fs::read_to_string(gocache.with_file_name(PRUNED_SIZE_FILE)).ok()?;
         let (entries, bytes) = text.trim().split_once(' ')?;
         Some(CacheSize {
             entries: entries.parse().ok()?,
@@ -168,9 +166,9 @@ impl CacheSize {
         })
     }
 
-    fn write(self, layer_dir: &Path) -> std::io::Result<()> {
+    fn write(self, gocache: &Path) -> std::io::Result<()> {
         std::fs::write(
-            layer_dir.join(PRUNED_SIZE_FILE),
+            gocache.with_file_name(PRUNED_SIZE_FILE),
             format!("{} {}\n", self.entries, self.bytes),
         )
     }
@@ -198,14 +196,11 @@ impl CacheSize {
 /// is brought back to what the last build needed. Other builds leave the cache untouched (no
 /// marking for the go command to write back), so the exporter reuses the cache layer as it is.
 /// Returns the instant that separates used from unused entries when this build prunes.
-fn mark_entries_if_grown(
-    layer_dir: &Path,
-    gocache: &Path,
-) -> std::io::Result<Option<(SystemTime, &'static str)>> {
+fn mark_entries_if_grown(gocache: &Path) -> std::io::Result<Option<(SystemTime, &'static str)>> {
     std::fs::create_dir_all(gocache)?;
     hold_off_go_trimming(gocache)?;
     let entries = entry_files(gocache)?;
-    let Some(reason) = CacheSize::of(&entries).prune_due(CacheSize::read(layer_dir)) else {
+    let Some(reason) = CacheSize::of(&entries).prune_due(CacheSize::read(gocache)) else {
         return Ok(None);
     };
     let now = SystemTime::now();
@@ -276,7 +271,7 @@ pub(crate) fn prune_unused_entries(cache: &BuildCache) {
                 kept.push((path, metadata));
             }
         }
-        CacheSize::of(&kept).write(&cache.layer_dir)
+        CacheSize::of(&kept).write(&cache.gocache)
     };
     if let Err(error) = prune() {
         print::warning(format!(
@@ -336,14 +331,13 @@ mod tests {
 
     #[test]
     fn a_cache_never_pruned_is_marked_and_loses_what_the_build_did_not_use() {
-        let (dir, gocache) = cache_with(&[("ab/used-a", 10), ("ab/unused-d", 1000)]);
-        let marked_before = mark_entries_if_grown(dir.path(), &gocache).expect("mark");
+        let (_dir, gocache) = cache_with(&[("ab/used-a", 10), ("ab/unused-d", 1000)]);
+        let marked_before = mark_entries_if_grown(&gocache).expect("mark");
         assert!(marked_before.is_some());
         // The go command marks what it uses by setting the mtime to now.
         filetime::set_file_mtime(gocache.join("ab/used-a"), filetime::FileTime::now())
             .expect("touch");
         prune_unused_entries(&BuildCache {
-            layer_dir: dir.path().to_path_buf(),
             gocache: gocache.clone(),
             marked_before,
         });
@@ -351,7 +345,7 @@ mod tests {
         assert!(!gocache.join("ab/unused-d").exists());
         assert!(gocache.join("README").is_file());
         assert_eq!(
-            CacheSize::read(dir.path()),
+            CacheSize::read(&gocache),
             Some(CacheSize {
                 entries: 1,
                 bytes: 10
@@ -367,12 +361,12 @@ mod tests {
 
     #[test]
     fn a_cache_that_did_not_grow_by_a_fifth_is_left_as_it_is() {
-        let (dir, gocache) = cache_with(&[("ab/one-a", 100), ("cd/two-d", 100)]);
+        let (_dir, gocache) = cache_with(&[("ab/one-a", 100), ("cd/two-d", 100)]);
         CacheSize {
             entries: 2,
             bytes: 180,
         }
-        .write(dir.path())
+        .write(&gocache)
         .expect("write");
         let recent = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -390,12 +384,11 @@ mod tests {
         };
         let before = mtime("ab/one-a");
 
-        let marked_before = mark_entries_if_grown(dir.path(), &gocache).expect("mark");
+        let marked_before = mark_entries_if_grown(&gocache).expect("mark");
         assert_eq!(marked_before, None);
         assert_eq!(mtime("ab/one-a"), before);
         assert_eq!(trim_time(&gocache), recent);
         prune_unused_entries(&BuildCache {
-            layer_dir: dir.path().to_path_buf(),
             gocache: gocache.clone(),
             marked_before,
         });
@@ -425,7 +418,7 @@ mod tests {
     fn an_unreadable_size_record_means_pruning_is_due() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join(PRUNED_SIZE_FILE), "many\n").expect("write");
-        assert_eq!(CacheSize::read(dir.path()), None);
+        assert_eq!(CacheSize::read(&dir.path().join("gocache")), None);
     }
 
     #[test]

@@ -76,7 +76,12 @@ impl PreparedTarget {
         }
         let built = sbom::read_binaries(&self.gobin, binaries).map_err(GoBuildpackError::Sbom)?;
         let sbom = sbom::binaries_sbom(module_path, &built).map_err(GoBuildpackError::Sbom)?;
-        self.layer.write_sboms(&[sbom])
+        self.layer.write_sboms(&[sbom])?;
+        print::sub_bullet(format!(
+            "Wrote a CycloneDX SBOM of the binaries: {}",
+            sbom::describe(&built)
+        ));
+        Ok(())
     }
 }
 

@@ -140,6 +140,40 @@ pub fn property<'a>(component: &'a Value, name: &str) -> Option<&'a str> {
         .as_str()
 }
 
+/// The image's SBOM of the binaries lists exactly `names`, each with the SHA-256 and Go build
+/// ID of the image's binary.
+///
+/// # Panics
+/// When it does not (this serves tests).
+pub fn assert_sbom_describes_binaries(image: &Path, names: &[&str]) {
+    let sbom = exported_sbom(image, "target");
+    let listed: Vec<&str> = sbom["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter(|c| {
+            c["bom-ref"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("binary:"))
+        })
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(listed, names, "{sbom:#}");
+    for name in names {
+        let binary = std::fs::read(image.join("layers/gocnb_go/target/bin").join(name))
+            .expect("binary in the image");
+        let described = component(&sbom, name);
+        assert_eq!(
+            described["hashes"][0]["content"],
+            crate::hex(&Sha256::digest(&binary)),
+            "{name}"
+        );
+        let build_id = go_cnb_common::build_info::go_build_id(&binary);
+        assert!(build_id.is_some(), "{name} has no Go build ID");
+        assert_eq!(property(described, "golang:build-id"), build_id.as_deref());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
