@@ -139,7 +139,7 @@ impl Buildpack for GoBuildpack {
         let module_cache_in_image = gopath_source.is_some() && config.install_tools_in_image;
         let module_cache =
             go_modules::prepare_go_modules(&context, &mut go_env, vendored, module_cache_in_image)?;
-        let build_cache = go_build_cache::prepare_go_build_cache(
+        let mut build_cache = go_build_cache::prepare_go_build_cache(
             &context,
             &mut go_env,
             &GoBuildCacheMetadata::for_build(artifact, arch, &context.target),
@@ -154,6 +154,7 @@ impl Buildpack for GoBuildpack {
         )?;
 
         standard_library_times.finish();
+        build_cache.check_growth_beside_build();
         print::bullet("Go packages");
         let build_plan = BuildPlan {
             workspace: &workspace,
@@ -167,7 +168,7 @@ impl Buildpack for GoBuildpack {
         let binaries: Vec<String> = packages.iter().map(|p| p.binary.clone()).collect();
         target::remove_stale_binaries(&target.gobin, &binaries)?;
         target.write_binaries_sbom(&go_mod.module_path, &binaries)?;
-        go_build_cache::prune_unused_entries(&build_cache);
+        go_build_cache::prune_unused_entries(build_cache);
         if let Some(gopath) = &module_cache {
             go_modules::prune_unrequired_modules(&go_env, app_dir, gopath);
         }

@@ -64,13 +64,25 @@ pub(crate) fn reasons_to_discard(
     reasons
 }
 
-/// GOCACHE, ready for a build whose unused entries are pruned after it (see
-/// [`prune_unused_entries`]).
+/// GOCACHE, ready for a build. Either this build prunes it (see [`prune_unused_entries`]), or
+/// its size as restored is measured beside the build to tell whether the next build should.
 pub(crate) struct BuildCache {
     gocache: PathBuf,
-    /// Set when this build prunes: entries last used before the instant were not used by the
-    /// build; and why it prunes.
-    marked_before: Option<(SystemTime, &'static str)>,
+    pruning: Pruning,
+}
+
+enum Pruning {
+    /// Entries last used before the instant were not used by this build; and why it prunes.
+    ThisBuild {
+        marked_before: SystemTime,
+        reason: &'static str,
+    },
+    /// Entries with an mtime before the instant were restored; their size is measured beside
+    /// the build (once started).
+    Check {
+        restored_before: SystemTime,
+        measuring: Option<std::thread::JoinHandle<std::io::Result<CacheSize>>>,
+    },
 }
 
 pub(crate) fn prepare_go_build_cache(
@@ -113,8 +125,7 @@ pub(crate) fn prepare_go_build_cache(
         }
     }
     let gocache = layer.path().join("gocache");
-    let marked_before =
-        mark_entries_if_grown(&gocache).map_err(GoBuildpackError::PrepareBuildCache)?;
+    let pruning = plan_pruning(&gocache).map_err(GoBuildpackError::PrepareBuildCache)?;
     super::write_and_apply_env(
         &layer,
         &super::build_overrides([("GOCACHE", gocache.as_os_str())]),
@@ -129,10 +140,28 @@ pub(crate) fn prepare_go_build_cache(
         .and_then(|()| std::fs::write(telemetry.join("mode"), "off"))
         .map_err(GoBuildpackError::PrepareBuildCache)?;
     env.insert("XDG_CONFIG_HOME", config_home);
-    Ok(BuildCache {
-        gocache,
-        marked_before,
-    })
+    Ok(BuildCache { gocache, pruning })
+}
+
+impl BuildCache {
+    /// Starts measuring the restored entries, on a thread beside the build: a no-change build
+    /// leaves a core idle, and the walk (a stat per entry) would otherwise delay the go command.
+    pub(crate) fn check_growth_beside_build(&mut self) {
+        if let Pruning::Check {
+            restored_before,
+            measuring: measuring @ None,
+        } = &mut self.pruning
+        {
+            let gocache = self.gocache.clone();
+            let restored_before = *restored_before;
+            *measuring = Some(std::thread::spawn(move || {
+                Ok(CacheSize::of_entries_before(
+                    &entry_files(&gocache)?,
+                    restored_before,
+                ))
+            }));
+        }
+    }
 }
 
 /// How old entries are made before a build: older than the go command's one-hour interval, so
@@ -141,6 +170,9 @@ const AGE: Duration = Duration::from_hours(2);
 
 /// The file beside GOCACHE (in the layer) with the cache's size after it was last pruned.
 const PRUNED_SIZE_FILE: &str = "pruned-size";
+
+/// The file beside GOCACHE that tells the next build to prune (the cache has grown).
+const PRUNE_DUE_FILE: &str = "prune-due";
 
 /// The entry files of a GOCACHE: how many and their bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +187,17 @@ impl CacheSize {
             entries: entries.len() as u64,
             bytes: entries.iter().map(|(_, metadata)| metadata.len()).sum(),
         }
+    }
+
+    /// The size of the entries older than `instant`: those the running go command has not
+    /// written.
+    fn of_entries_before(entries: &[(PathBuf, std::fs::Metadata)], instant: SystemTime) -> Self {
+        let restored: Vec<_> = entries
+            .iter()
+            .filter(|(_, metadata)| metadata.modified().is_ok_and(|mtime| mtime < instant))
+            .cloned()
+            .collect();
+        CacheSize::of(&restored)
     }
 
     fn read(gocache: &Path) -> Option<Self> {
@@ -173,43 +216,45 @@ impl CacheSize {
         )
     }
 
-    /// Why pruning is due: never pruned, or grown by more than a fifth, in entries or bytes,
-    /// since `pruned`.
-    fn prune_due(self, pruned: Option<CacheSize>) -> Option<&'static str> {
-        match pruned {
-            None => Some("it had not been pruned before"),
-            Some(pruned)
-                if self.entries * 5 > pruned.entries * 6 || self.bytes * 5 > pruned.bytes * 6 =>
-            {
-                Some("it had grown by more than a fifth since it was last pruned")
-            }
-            Some(_) => None,
-        }
+    /// Whether the cache has grown by more than a fifth, in entries or bytes, since `pruned`.
+    fn grown_since(self, pruned: CacheSize) -> bool {
+        self.entries * 5 > pruned.entries * 6 || self.bytes * 5 > pruned.bytes * 6
     }
 }
 
 /// The go command marks the cache entries it uses by their mtime and trims those unused for
 /// five days, but the lifecycle restores every cached file with the restore time as its mtime,
-/// so Go's own trimming never fires and the cache would grow with every build. So when the
-/// cache has grown by more than a fifth since it was last pruned, every entry is aged before
-/// the build, and after a successful build the entries it did not use are removed: the cache
-/// is brought back to what the last build needed. Other builds leave the cache untouched (no
-/// marking for the go command to write back), so the exporter reuses the cache layer as it is.
-/// Returns the instant that separates used from unused entries when this build prunes.
-fn mark_entries_if_grown(gocache: &Path) -> std::io::Result<Option<(SystemTime, &'static str)>> {
+/// so Go's own trimming never fires and the cache would grow with every build. So a build
+/// measures the cache as restored (beside the go command); when it has grown by more than a
+/// fifth since it was last pruned, it leaves a mark, and the next build ages every entry before
+/// the go command runs and removes after it the entries it did not use: the cache is brought
+/// back to what that build needed. Other builds leave the cache untouched (no marking for the
+/// go command to write back), so the exporter reuses the cache layer as it is.
+fn plan_pruning(gocache: &Path) -> std::io::Result<Pruning> {
     std::fs::create_dir_all(gocache)?;
     hold_off_go_trimming(gocache)?;
-    let entries = entry_files(gocache)?;
-    let Some(reason) = CacheSize::of(&entries).prune_due(CacheSize::read(gocache)) else {
-        return Ok(None);
-    };
     let now = SystemTime::now();
+    let reason = if CacheSize::read(gocache).is_none() {
+        "it had not been pruned before"
+    } else if gocache.with_file_name(PRUNE_DUE_FILE).exists() {
+        GROWN
+    } else {
+        return Ok(Pruning::Check {
+            restored_before: now,
+            measuring: None,
+        });
+    };
     let aged = filetime::FileTime::from_system_time(now - AGE);
-    for (path, _) in &entries {
+    for (path, _) in &entry_files(gocache)? {
         filetime::set_file_mtime(path, aged)?;
     }
-    Ok(Some((now - AGE / 2, reason)))
+    Ok(Pruning::ThisBuild {
+        marked_before: now - AGE / 2,
+        reason,
+    })
 }
+
+const GROWN: &str = "it had grown by more than a fifth since it was last pruned";
 
 /// The go command trims its cache at most once a day, after reading the last time from
 /// `trim.txt`; with restored mtimes that walk would find nothing to remove. The time is
@@ -242,7 +287,11 @@ fn entry_files(gocache: &Path) -> std::io::Result<Vec<(PathBuf, std::fs::Metadat
         }
         for entry in std::fs::read_dir(dir.path())? {
             let entry = entry?;
-            let metadata = entry.metadata()?;
+            // The go command may be writing beside the measurement: a file gone is skipped.
+            let metadata = match entry.metadata() {
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                metadata => metadata?,
+            };
             if metadata.is_file() {
                 files.push((entry.path(), metadata));
             }
@@ -251,18 +300,34 @@ fn entry_files(gocache: &Path) -> std::io::Result<Vec<(PathBuf, std::fs::Metadat
     Ok(files)
 }
 
-/// When this build marked the entries (see [`mark_entries_if_grown`]): removes those it did
-/// not use, says how much that freed, and records the size left. Pruning only saves space: if
-/// it fails, the build goes on with a warning and a later build prunes again.
-pub(crate) fn prune_unused_entries(cache: &BuildCache) {
-    let Some((marked_before, reason)) = cache.marked_before else {
-        return;
-    };
+/// After a successful build: when this build prunes, removes the entries it did not use (see
+/// [`plan_pruning`]); otherwise, when the cache as restored had grown by more than a fifth since
+/// it was last pruned, leaves the mark for the next build to prune. Pruning only saves space:
+/// if any of it fails, the build goes on with a warning.
+pub(crate) fn prune_unused_entries(cache: BuildCache) {
+    match cache.pruning {
+        Pruning::ThisBuild {
+            marked_before,
+            reason,
+        } => remove_unused_entries(&cache.gocache, marked_before, reason),
+        Pruning::Check {
+            measuring: Some(measuring),
+            ..
+        } => mark_if_grown(&cache.gocache, measuring),
+        Pruning::Check {
+            measuring: None, ..
+        } => {}
+    }
+}
+
+/// Removes the entries last used before `marked_before`, says how much that freed, and records
+/// the size left.
+fn remove_unused_entries(gocache: &Path, marked_before: SystemTime, reason: &str) {
     let mut removed_files = 0;
     let mut removed_bytes = 0;
     let mut prune = || -> std::io::Result<()> {
         let mut kept = Vec::new();
-        for (path, metadata) in entry_files(&cache.gocache)? {
+        for (path, metadata) in entry_files(gocache)? {
             if metadata.modified().is_ok_and(|mtime| mtime < marked_before) {
                 std::fs::remove_file(&path)?;
                 removed_files += 1;
@@ -271,7 +336,8 @@ pub(crate) fn prune_unused_entries(cache: &BuildCache) {
                 kept.push((path, metadata));
             }
         }
-        CacheSize::of(&kept).write(&cache.gocache)
+        CacheSize::of(&kept).write(gocache)?;
+        remove_if_present(&gocache.with_file_name(PRUNE_DUE_FILE))
     };
     if let Err(error) = prune() {
         print::warning(format!(
@@ -284,6 +350,38 @@ pub(crate) fn prune_unused_entries(cache: &BuildCache) {
             if removed_files == 1 { "entry" } else { "entries" },
             f64::from(u32::try_from(removed_bytes / 100_000).unwrap_or(u32::MAX)) / 10.0
         ));
+    }
+}
+
+fn remove_if_present(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+        _ => Ok(()),
+    }
+}
+
+/// Leaves the mark that makes the next build prune, when the measured size has grown by more
+/// than a fifth since the last pruning.
+fn mark_if_grown(gocache: &Path, measuring: std::thread::JoinHandle<std::io::Result<CacheSize>>) {
+    let measured = measuring
+        .join()
+        .unwrap_or_else(|_| Err(std::io::Error::other("the thread panicked")));
+    let mark = || -> std::io::Result<bool> {
+        let size = measured?;
+        let grown = CacheSize::read(gocache).is_some_and(|pruned| size.grown_since(pruned));
+        if grown {
+            std::fs::write(gocache.with_file_name(PRUNE_DUE_FILE), format!("{GROWN}\n"))?;
+        }
+        Ok(grown)
+    };
+    match mark() {
+        Ok(true) => print::sub_bullet(
+            "The build cache has grown by more than a fifth since it was last pruned: the next build prunes the entries it does not use",
+        ),
+        Ok(false) => {}
+        Err(error) => print::warning(format!(
+            "Could not measure the build cache ({error}); a later build measures it again."
+        )),
     }
 }
 
@@ -329,18 +427,35 @@ mod tests {
         trim.trim().parse().expect("unix time")
     }
 
+    fn build_with(gocache: &Path, used: &[&str]) -> BuildCache {
+        let mut cache = BuildCache {
+            gocache: gocache.to_path_buf(),
+            pruning: plan_pruning(gocache).expect("plan"),
+        };
+        cache.check_growth_beside_build();
+        // The go command marks what it uses by setting the mtime to now.
+        for name in used {
+            filetime::set_file_mtime(gocache.join(name), filetime::FileTime::now()).expect("touch");
+        }
+        cache
+    }
+
+    fn mtime(path: &Path) -> SystemTime {
+        path.metadata().expect("stat").modified().expect("mtime")
+    }
+
     #[test]
     fn a_cache_never_pruned_is_marked_and_loses_what_the_build_did_not_use() {
         let (_dir, gocache) = cache_with(&[("ab/used-a", 10), ("ab/unused-d", 1000)]);
-        let marked_before = mark_entries_if_grown(&gocache).expect("mark");
-        assert!(marked_before.is_some());
-        // The go command marks what it uses by setting the mtime to now.
-        filetime::set_file_mtime(gocache.join("ab/used-a"), filetime::FileTime::now())
-            .expect("touch");
-        prune_unused_entries(&BuildCache {
-            gocache: gocache.clone(),
-            marked_before,
-        });
+        let cache = build_with(&gocache, &["ab/used-a"]);
+        assert!(matches!(
+            cache.pruning,
+            Pruning::ThisBuild {
+                reason: "it had not been pruned before",
+                ..
+            }
+        ));
+        prune_unused_entries(cache);
         assert!(gocache.join("ab/used-a").is_file());
         assert!(!gocache.join("ab/unused-d").exists());
         assert!(gocache.join("README").is_file());
@@ -374,25 +489,79 @@ mod tests {
             .as_secs()
             - 3600;
         std::fs::write(gocache.join("trim.txt"), format!("{recent}\n")).expect("write");
-        let mtime = |name: &str| {
-            gocache
-                .join(name)
-                .metadata()
-                .expect("stat")
-                .modified()
-                .expect("mtime")
-        };
-        let before = mtime("ab/one-a");
+        let before = mtime(&gocache.join("ab/one-a"));
 
-        let marked_before = mark_entries_if_grown(&gocache).expect("mark");
-        assert_eq!(marked_before, None);
-        assert_eq!(mtime("ab/one-a"), before);
+        let cache = build_with(&gocache, &[]);
+        assert!(matches!(cache.pruning, Pruning::Check { .. }));
+        prune_unused_entries(cache);
+        assert_eq!(mtime(&gocache.join("ab/one-a")), before);
         assert_eq!(trim_time(&gocache), recent);
-        prune_unused_entries(&BuildCache {
-            gocache: gocache.clone(),
-            marked_before,
-        });
         assert!(gocache.join("ab/one-a").is_file() && gocache.join("cd/two-d").is_file());
+        assert!(!gocache.with_file_name(PRUNE_DUE_FILE).exists());
+    }
+
+    #[test]
+    fn a_grown_cache_is_marked_and_the_next_build_prunes_it() {
+        let (_dir, gocache) = cache_with(&[("ab/used-a", 100), ("cd/unused-d", 100)]);
+        let pruned = CacheSize {
+            entries: 1,
+            bytes: 100,
+        };
+        pruned.write(&gocache).expect("write");
+
+        // The build that finds the cache grown only leaves the mark.
+        prune_unused_entries(build_with(&gocache, &[]));
+        assert!(gocache.join("ab/used-a").is_file() && gocache.join("cd/unused-d").is_file());
+        assert_eq!(CacheSize::read(&gocache), Some(pruned));
+        assert_eq!(
+            std::fs::read_to_string(gocache.with_file_name(PRUNE_DUE_FILE)).expect("mark"),
+            format!("{GROWN}\n")
+        );
+
+        // The next build ages every entry first, then removes what it did not use.
+        let next = build_with(&gocache, &["ab/used-a"]);
+        assert!(matches!(
+            next.pruning,
+            Pruning::ThisBuild { reason: GROWN, .. }
+        ));
+        prune_unused_entries(next);
+        assert!(gocache.join("ab/used-a").is_file());
+        assert!(!gocache.join("cd/unused-d").exists());
+        assert!(!gocache.with_file_name(PRUNE_DUE_FILE).exists());
+        assert_eq!(
+            CacheSize::read(&gocache),
+            Some(CacheSize {
+                entries: 1,
+                bytes: 100
+            })
+        );
+    }
+
+    #[test]
+    fn entries_the_running_build_writes_are_not_counted_as_growth() {
+        let (_dir, gocache) = cache_with(&[("ab/one-a", 100), ("cd/two-d", 100)]);
+        CacheSize {
+            entries: 2,
+            bytes: 200,
+        }
+        .write(&gocache)
+        .expect("write");
+        let mut cache = BuildCache {
+            gocache: gocache.clone(),
+            pruning: plan_pruning(&gocache).expect("plan"),
+        };
+        // Written by the go command after the build started (file times have a coarse clock:
+        // the new entries are dated clearly after the start).
+        let later = filetime::FileTime::from_system_time(SystemTime::now() + AGE);
+        for name in ["ef/new-a", "ef/new-d", "12/new-a"] {
+            let path = gocache.join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, [b'x'; 100]).expect("write");
+            filetime::set_file_mtime(&path, later).expect("date");
+        }
+        cache.check_growth_beside_build();
+        prune_unused_entries(cache);
+        assert!(!gocache.with_file_name(PRUNE_DUE_FILE).exists());
     }
 
     #[test]
@@ -402,16 +571,11 @@ mod tests {
             bytes: 1000,
         };
         let size = |entries, bytes| CacheSize { entries, bytes };
-        assert_eq!(
-            size(1, 1).prune_due(None),
-            Some("it had not been pruned before")
-        );
-        assert_eq!(size(100, 1000).prune_due(Some(pruned)), None);
-        assert_eq!(size(120, 1200).prune_due(Some(pruned)), None);
-        let grown = Some("it had grown by more than a fifth since it was last pruned");
-        assert_eq!(size(121, 1000).prune_due(Some(pruned)), grown);
-        assert_eq!(size(100, 1201).prune_due(Some(pruned)), grown);
-        assert_eq!(size(50, 500).prune_due(Some(pruned)), None);
+        assert!(!size(100, 1000).grown_since(pruned));
+        assert!(!size(120, 1200).grown_since(pruned));
+        assert!(size(121, 1000).grown_since(pruned));
+        assert!(size(100, 1201).grown_since(pruned));
+        assert!(!size(50, 500).grown_since(pruned));
     }
 
     #[test]
