@@ -11,6 +11,7 @@ mod go_work;
 mod inventory;
 mod layers;
 mod linker;
+mod listing_record;
 mod netrc;
 mod sbom;
 mod truncate;
@@ -105,6 +106,7 @@ impl Buildpack for GoBuildpack {
         let has_procfile = app_dir.join("Procfile").is_file();
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
         let settings = go_settings::GoSettings::from_env(&env, app_dir, vendored);
+        let app_tree = listing_record::AppTreeDigest::start(app_dir);
         let netrc_sources = netrc::find_sources(&env).map_err(GoBuildpackError::Netrc)?;
         let gopath_source = config
             .setup_gopath_in_image
@@ -147,21 +149,24 @@ impl Buildpack for GoBuildpack {
         let target = target::prepare_target(
             &context,
             &mut go_env,
-            &target::TargetMetadata {
-                go_version: artifact.version.to_string(),
-                arch: arch.to_string(),
-            },
+            &target::TargetMetadata::for_build(artifact, arch),
         )?;
-
         standard_library_times.finish();
         build_cache.check_growth_beside_build();
-        print::bullet("Go packages");
         let build_plan = BuildPlan {
             workspace: &workspace,
             patterns: &patterns,
             package_source,
             linker: config.linker.as_ref(),
             vendored,
+            listing_record: listing_record::ListingRecord::new(
+                build_cache.listing_record_path(),
+                app_tree,
+                &patterns,
+                &go_mod.module_path,
+                &artifact.version.to_string(),
+                &go_env,
+            ),
         };
         let packages = compile_healing_module_cache(&go_env, app_dir, &build_plan)
             .map_err(GoBuildpackError::GoCommand)?;
@@ -258,6 +263,8 @@ struct BuildPlan<'a> {
     package_source: go_packages::PackageSource,
     linker: Option<&'a linker::LinkerDefinition>,
     vendored: bool,
+    /// Where the main packages of the last build are recorded, when reusable at all.
+    listing_record: Option<listing_record::ListingRecord>,
 }
 
 fn compile(
@@ -284,9 +291,32 @@ fn compile(
         style::value(truncate::for_display(&plan.patterns.join(" "))),
         plan.package_source
     ));
-    let listing = go_packages::start_listing(env, app_dir, plan.patterns);
+    let recorded = plan
+        .listing_record
+        .as_ref()
+        .and_then(listing_record::ListingRecord::recorded_packages);
+    let listing = recorded
+        .is_none()
+        .then(|| go_packages::start_listing(env, app_dir, plan.patterns))
+        .flatten();
     go_packages::install_packages(env, app_dir, plan.patterns, plan.linker)?;
-    go_packages::finish_listing(listing, env, app_dir, plan.patterns, plan.package_source)
+    if let Some(packages) = recorded {
+        print::sub_bullet(
+            "The main packages are those of the last build: no Go file, go.mod, go.work or Go setting changed",
+        );
+        return Ok(packages);
+    }
+    let packages =
+        go_packages::finish_listing(listing, env, app_dir, plan.patterns, plan.package_source)?;
+    if let Some(record) = &plan.listing_record {
+        // Only saves a later listing: a build goes on without it.
+        if let Err(error) = record.save(&packages) {
+            print::warning(format!(
+                "Could not record the main packages for the next build ({error}); it lists them again."
+            ));
+        }
+    }
+    Ok(packages)
 }
 
 /// Compiles; when the go command fails on a file of the module cache and `go mod verify` finds
@@ -297,6 +327,7 @@ fn compile_healing_module_cache(
     app_dir: &std::path::Path,
     plan: &BuildPlan<'_>,
 ) -> Result<Vec<go_packages::MainPackage>, go_packages::GoCommandError> {
+    print::bullet("Go packages");
     match compile(env, app_dir, plan) {
         Err(error) if !plan.vendored && go_modules::points_at_module_cache(&error, env) => {
             if go_modules::discard_if_corrupted(env, app_dir)? {

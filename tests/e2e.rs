@@ -330,6 +330,11 @@ fn binaries_are_kept_between_builds_and_a_removed_package_leaves_nothing_behind(
     let first_sbom = exported_sbom(&app.platform.unpack_image().expect("image"), "target");
     let unchanged = app.build_ok(&[]);
     assert_contains(&unchanged.log, "Keeping the binaries of the last build");
+    // No Go file changed: the main packages are not listed again.
+    assert_contains(
+        &unchanged.log,
+        "- The main packages are those of the last build: no Go file, go.mod, go.work or Go setting changed\n",
+    );
     // Nothing was relinked: the exported layer of binaries is the previous image's, and so is
     // its SBOM, which the build did not have to make again.
     assert_contains(&unchanged.log, "Reusing layer 'gocnb/go:target'");
@@ -348,6 +353,13 @@ fn binaries_are_kept_between_builds_and_a_removed_package_leaves_nothing_behind(
     )
     .expect("rename");
     let renamed = app.build_ok(&[]);
+    assert!(
+        !renamed
+            .log
+            .contains("The main packages are those of the last build"),
+        "{}",
+        renamed.log
+    );
     assert_contains(
         &renamed.log,
         "Removed the binary `worker` of the last build: no main package builds it now",

@@ -144,6 +144,12 @@ pub(crate) fn prepare_go_build_cache(
 }
 
 impl BuildCache {
+    /// Where the main packages of the last build are recorded (see `listing_record`): beside
+    /// GOCACHE, as the go command's output it saves.
+    pub(crate) fn listing_record_path(&self) -> PathBuf {
+        self.gocache.with_file_name("main-packages")
+    }
+
     /// Starts measuring the restored entries, on a thread beside the build: a no-change build
     /// leaves a core idle, and the walk (a stat per entry) would otherwise delay the go command.
     pub(crate) fn check_growth_beside_build(&mut self) {

@@ -25,6 +25,19 @@ pub(crate) struct TargetMetadata {
     pub(crate) arch: String,
 }
 
+impl TargetMetadata {
+    /// What the binaries are valid for: the Go release and the architecture.
+    pub(crate) fn for_build(
+        artifact: &crate::inventory::GoArtifact,
+        arch: impl std::fmt::Display,
+    ) -> Self {
+        TargetMetadata {
+            go_version: artifact.version.to_string(),
+            arch: arch.to_string(),
+        }
+    }
+}
+
 /// Why the binaries of the last build cannot serve this one; empty when they can.
 pub(crate) fn reasons_to_discard(cached: &TargetMetadata, wanted: &TargetMetadata) -> Vec<String> {
     let TargetMetadata { go_version, arch } = cached;
