@@ -362,6 +362,94 @@ pub fn go_build_id_of_file(path: &Path) -> Option<String> {
     go_build_id(&head)
 }
 
+/// ELF section type of sections with no bytes in the file (`.bss`).
+const SHT_NOBITS: u32 = 8;
+const ELF_SECTION_HEADER_LEN: usize = 64;
+/// The most of a `.go.buildinfo` section read: its header, the Go version and module strings.
+const MAX_BUILD_INFO_SECTION_LEN: usize = 1024 * 1024;
+
+/// The Go version an executable was built with (for a toolchain's `bin/go`, what
+/// `go env GOVERSION` prints), read through its ELF section headers in a few small reads,
+/// wherever the `.go.buildinfo` section lies. A file cut short is refused, as a file whose
+/// sections do not all lie within it. The error says what is wrong with the file.
+///
+/// # Errors
+/// When the file cannot be read, is not a little-endian 64-bit ELF file, is cut short or has
+/// no Go build information.
+pub fn go_version_of_executable(path: &Path) -> Result<String, String> {
+    use std::os::unix::fs::FileExt as _;
+    let file = std::fs::File::open(path).map_err(|error| format!("cannot be read ({error})"))?;
+    let file_len = file
+        .metadata()
+        .map_err(|error| format!("cannot be read ({error})"))?
+        .len();
+    let cut_short =
+        |needed: u64| format!("is cut short ({file_len} bytes, its ELF headers need {needed})");
+    let read_at = |offset: usize, len: usize| -> Result<Vec<u8>, String> {
+        let end = offset.saturating_add(len) as u64;
+        if end > file_len {
+            return Err(cut_short(end));
+        }
+        let mut bytes = vec![0; len];
+        file.read_exact_at(&mut bytes, offset as u64)
+            .map_err(|error| format!("cannot be read ({error})"))?;
+        Ok(bytes)
+    };
+    let not_elf = || String::from("is not a 64-bit little-endian ELF executable");
+    let header = read_at(0, 64).map_err(|_| not_elf())?;
+    if !header.starts_with(b"\x7fELF\x02\x01") {
+        return Err(not_elf());
+    }
+    let table_offset = le_u64_as_usize(&header, 0x28).ok_or_else(not_elf)?;
+    let entry_len = le_u16(&header, 0x3a).ok_or_else(not_elf)?;
+    let count = le_u16(&header, 0x3c).ok_or_else(not_elf)?;
+    let names_index = le_u16(&header, 0x3e).ok_or_else(not_elf)?;
+    if entry_len < ELF_SECTION_HEADER_LEN {
+        return Err(not_elf());
+    }
+    let table = read_at(table_offset, count * entry_len)?;
+    // (name offset, type, file offset, size) of each section.
+    let sections: Vec<(usize, u32, usize, usize)> = (0..count)
+        .map(|index| {
+            let at = index * entry_len;
+            Some((
+                usize::try_from(le_u32(&table, at)?).ok()?,
+                le_u32(&table, at + 4)?,
+                le_u64_as_usize(&table, at + 0x18)?,
+                le_u64_as_usize(&table, at + 0x20)?,
+            ))
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(not_elf)?;
+    let end_of_sections = sections
+        .iter()
+        .filter(|(_, kind, _, _)| *kind != SHT_NOBITS)
+        .map(|(_, _, offset, size)| offset.saturating_add(*size) as u64)
+        .max()
+        .unwrap_or_default();
+    if end_of_sections > file_len {
+        return Err(cut_short(end_of_sections));
+    }
+    let &(_, _, names_offset, names_len) = sections.get(names_index).ok_or_else(not_elf)?;
+    let names = read_at(names_offset, names_len)?;
+    let no_build_info = || String::from("has no Go build information");
+    let &(_, _, offset, size) = sections
+        .iter()
+        .find(|(name, _, _, _)| {
+            names
+                .get(*name..)
+                .is_some_and(|rest| rest.starts_with(b".go.buildinfo\0"))
+        })
+        .ok_or_else(no_build_info)?;
+    let section = read_at(offset, size.min(MAX_BUILD_INFO_SECTION_LEN))?;
+    if !section.starts_with(MAGIC) {
+        return Err(no_build_info());
+    }
+    raw_build_info(&section)
+        .map(|(version, _)| version)
+        .ok_or_else(no_build_info)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,6 +625,80 @@ mod tests {
         let facts = read_binary_facts(&path).expect("facts");
         assert_eq!((facts.build_id, facts.info), (None, None));
         assert!(read_binary_facts(&dir.join("missing")).is_err());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    /// A minimal ELF file: the header, four section headers (null, names, build information and
+    /// a `.bss`, which has no bytes in the file), the section names and the build information
+    /// blob, in that order.
+    fn elf_with_build_info(section_name: &str, version: &str) -> Vec<u8> {
+        let names = format!("\0.shstrtab\0{section_name}\0");
+        let info = blob(version, "path\texample.com/cmd/go\n", 0);
+        let names_offset = 64 + 4 * 64;
+        let info_offset = (names_offset + names.len() + 15) & !15;
+        let mut elf = b"\x7fELF\x02\x01\x01".to_vec();
+        elf.resize(64, 0);
+        elf[0x28..0x30].copy_from_slice(&64u64.to_le_bytes());
+        elf[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
+        elf[0x3c..0x3e].copy_from_slice(&4u16.to_le_bytes());
+        elf[0x3e..0x40].copy_from_slice(&1u16.to_le_bytes());
+        let section = |name: u32, kind: u32, offset: usize, size: usize| {
+            let mut header = vec![0u8; 64];
+            header[0..4].copy_from_slice(&name.to_le_bytes());
+            header[4..8].copy_from_slice(&kind.to_le_bytes());
+            header[0x18..0x20].copy_from_slice(&(offset as u64).to_le_bytes());
+            header[0x20..0x28].copy_from_slice(&(size as u64).to_le_bytes());
+            header
+        };
+        elf.extend(section(0, 0, 0, 0));
+        elf.extend(section(1, 3, names_offset, names.len()));
+        elf.extend(section(11, 1, info_offset, info.len()));
+        elf.extend(section(0, SHT_NOBITS, 1 << 40, 4096));
+        elf.extend_from_slice(names.as_bytes());
+        elf.resize(info_offset, 0);
+        elf.extend_from_slice(&info);
+        elf
+    }
+
+    #[test]
+    fn the_go_version_of_an_executable_is_read_through_its_section_headers() {
+        let dir = std::env::temp_dir().join(format!("go-version-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("go");
+        let write = |bytes: &[u8]| std::fs::write(&path, bytes).expect("write");
+
+        let elf = elf_with_build_info(".go.buildinfo", "go1.26.6");
+        write(&elf);
+        assert_eq!(go_version_of_executable(&path).as_deref(), Ok("go1.26.6"));
+
+        write(&elf[..elf.len() - 40]);
+        let cut = go_version_of_executable(&path).expect_err("cut short");
+        assert_eq!(
+            cut,
+            format!(
+                "is cut short ({} bytes, its ELF headers need {})",
+                elf.len() - 40,
+                elf.len()
+            )
+        );
+        write(&elf[..100]);
+        assert!(go_version_of_executable(&path)
+            .expect_err("cut short")
+            .starts_with("is cut short (100 bytes"));
+
+        write(&elf_with_build_info(".go.otherinfo", "go1.26.6"));
+        assert_eq!(
+            go_version_of_executable(&path),
+            Err(String::from("has no Go build information"))
+        );
+        write(b"#!/bin/sh\necho go1.26.6\n");
+        assert_eq!(
+            go_version_of_executable(&path),
+            Err(String::from("is not a 64-bit little-endian ELF executable"))
+        );
+        assert!(go_version_of_executable(&dir.join("missing"))
+            .expect_err("missing")
+            .starts_with("cannot be read"));
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }
