@@ -85,6 +85,24 @@ fn settings(env: &Env) -> Vec<(String, String)> {
     settings
 }
 
+/// Whether the C compiler the go command would use is there: without CGO_ENABLED, cgo is on
+/// only when it is, and that decides whether files that `import "C"` count.
+fn c_compiler_found(env: &Env) -> bool {
+    let cc = env
+        .get_string_lossy("CC")
+        .unwrap_or_else(|| String::from("gcc"));
+    let Some(program) = cc.split_whitespace().next() else {
+        return false;
+    };
+    if program.contains('/') {
+        return Path::new(program).is_file();
+    }
+    env.get_string_lossy("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .any(|dir| Path::new(dir).join(program).is_file())
+}
+
 /// The digest of the app's tree, made on a thread from the start of the build (the walk costs
 /// what `go list` would for a large tree, but overlaps the preparation of the layers).
 pub(crate) struct AppTreeDigest(std::thread::JoinHandle<io::Result<Vec<u8>>>);
@@ -134,6 +152,7 @@ impl ListingRecord {
         for (name, value) in settings(env) {
             line(format!("{name}={value}").as_bytes());
         }
+        line(format!("c compiler found={}", c_compiler_found(env)).as_bytes());
         line(&tree);
         Some(ListingRecord {
             path,
@@ -334,6 +353,14 @@ mod tests {
         let mut cgo = BASE_ENV.to_vec();
         cgo.push(("CGO_ENABLED", "0"));
         assert_ne!(digest(root, &env(&cgo)), first);
+        // A C compiler appearing turns cgo on by default.
+        let bin = tempfile::tempdir().expect("tempdir");
+        let mut compiler_path = BASE_ENV.to_vec();
+        let path = bin.path().display().to_string();
+        compiler_path[2] = ("PATH", &path);
+        let without_compiler = digest(root, &env(&compiler_path));
+        write(bin.path(), "gcc", "#!/bin/sh\n");
+        assert_ne!(digest(root, &env(&compiler_path)), without_compiler);
         let edits: [&dyn Fn(&Path); 4] = [
             &|root| write(root, "internal/lib/lib.go", "package main\n"),
             &|root| write(root, "internal/lib/extra_linux.go", "package lib\n"),
