@@ -85,7 +85,7 @@ fn settings(env: &Env) -> Vec<(String, String)> {
     settings
 }
 
-/// Whether the C compiler the go command would use is there: without CGO_ENABLED, cgo is on
+/// Whether the C compiler the go command would use is there: without `CGO_ENABLED`, cgo is on
 /// only when it is, and that decides whether files that `import "C"` count.
 fn c_compiler_found(env: &Env) -> bool {
     let cc = env
