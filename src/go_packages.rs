@@ -1,6 +1,7 @@
 //! Which packages to build, the go commands that build them, and the processes they become.
 
 use crate::linker::{LinkerDefinition, TOOLEXEC_DEFINITION_ENV};
+use crate::listing_record::{ListingRecord, PendingRecord};
 use bullet_stream::global::print;
 use bullet_stream::style;
 use fun_run::{CmdError, CommandWithName};
@@ -103,44 +104,70 @@ fn list_command(env: &Env, app_dir: &Path, patterns: &[String]) -> Command {
     go_command(env, app_dir, &args)
 }
 
-/// `go list` of the main packages, run beside `go install` so that listing costs no time of
-/// its own. It never downloads (`GOPROXY=off`): downloads, and the lines that report them,
+/// The main packages, found beside `go install` so that finding them costs no time of its
+/// own: from the record of the last build when nothing that decides them changed, else by
+/// `go list`, which never downloads (`GOPROXY=off`): downloads, and the lines that report them,
 /// stay with `go install`.
-pub(crate) struct BackgroundListing(std::thread::JoinHandle<std::io::Result<std::process::Output>>);
+pub(crate) struct BackgroundListing(std::thread::JoinHandle<FoundBeside>);
 
-/// Starts listing beside the build, unless GOFLAGS lets go commands rewrite go.mod (`-mod=mod`),
-/// when two of them must not run at once.
+struct FoundBeside {
+    record: Option<ListingRecord>,
+    found: Found,
+}
+
+enum Found {
+    Recorded(Vec<MainPackage>),
+    Listed(std::io::Result<std::process::Output>),
+    /// GOFLAGS lets go commands rewrite go.mod (`-mod=mod`): two of them must not run at once.
+    NotListed,
+}
+
 pub(crate) fn start_listing(
     env: &Env,
     app_dir: &Path,
     patterns: &[String],
-) -> Option<BackgroundListing> {
+    pending_record: Option<PendingRecord>,
+) -> BackgroundListing {
     let goflags = env.get_string_lossy("GOFLAGS").unwrap_or_default();
-    if goflags.split_whitespace().any(|flag| flag == "-mod=mod") {
-        return None;
-    }
+    let may_list_beside = !goflags.split_whitespace().any(|flag| flag == "-mod=mod");
     let mut command = list_command(env, app_dir, patterns);
     command.env("GOPROXY", "off");
-    Some(BackgroundListing(std::thread::spawn(move || {
-        command.output()
-    })))
+    BackgroundListing(std::thread::spawn(move || {
+        let record = pending_record.and_then(PendingRecord::resolve);
+        let found = match record.as_ref().and_then(ListingRecord::recorded_packages) {
+            Some(packages) => Found::Recorded(packages),
+            None if may_list_beside => Found::Listed(command.output()),
+            None => Found::NotListed,
+        };
+        FoundBeside { record, found }
+    }))
 }
 
-/// The main packages the patterns match, with the binary name `go install` gave each: from
-/// the listing that ran beside the build, or (when it could not answer without downloads)
-/// from `go list` run now.
+/// The main packages the patterns match, with the binary name `go install` gave each: from the
+/// record or the listing made beside the build, or (when the listing could not answer without
+/// downloads) from `go list` run now. A new listing is recorded for the next build.
 pub(crate) fn finish_listing(
-    listing: Option<BackgroundListing>,
+    listing: BackgroundListing,
     env: &Env,
     app_dir: &Path,
     patterns: &[String],
     source: PackageSource,
 ) -> Result<Vec<MainPackage>, GoCommandError> {
-    let beside = listing
-        .and_then(|listing| listing.0.join().ok())
-        .and_then(Result::ok)
-        .filter(|output| output.status.success());
-    let stdout = if let Some(output) = beside {
+    let (record, found) = match listing.0.join() {
+        Ok(FoundBeside { record, found }) => (record, found),
+        Err(_) => (None, Found::NotListed),
+    };
+    let listed_beside = match found {
+        Found::Recorded(packages) => {
+            print::sub_bullet(
+                "The main packages are those of the last build: no Go file, go.mod, go.work or Go setting changed",
+            );
+            return Ok(packages);
+        }
+        Found::Listed(Ok(output)) if output.status.success() => Some(output),
+        Found::Listed(_) | Found::NotListed => None,
+    };
+    let stdout = if let Some(output) = listed_beside {
         String::from_utf8_lossy(&output.stdout).into_owned()
     } else {
         let name = format!(
@@ -151,7 +178,16 @@ pub(crate) fn finish_listing(
             .map_err(GoCommandError::Failed)?
             .stdout_lossy()
     };
-    main_packages(&stdout, patterns, source)
+    let packages = main_packages(&stdout, patterns, source)?;
+    if let Some(record) = record {
+        // Only saves a later listing: a build goes on without it.
+        if let Err(error) = record.save(&packages) {
+            print::warning(format!(
+                "Could not record the main packages for the next build ({error}); it lists them again."
+            ));
+        }
+    }
+    Ok(packages)
 }
 
 fn main_packages(

@@ -118,25 +118,32 @@ impl AppTreeDigest {
     }
 }
 
-/// Where the main packages are recorded, and the digest of what decides them in this build.
-pub(crate) struct ListingRecord {
-    path: PathBuf,
-    digest: String,
+/// What the record's digest is made of, gathered before the build; the digest itself is
+/// finished beside `go install` (see [`PendingRecord::resolve`]), so that a large tree's walk
+/// never delays the go command.
+pub(crate) struct PendingRecord {
+    pub(crate) path: PathBuf,
+    pub(crate) tree: AppTreeDigest,
+    pub(crate) patterns: Vec<String>,
+    pub(crate) module_path: String,
+    pub(crate) go_version: String,
+    pub(crate) env: Env,
 }
 
-impl ListingRecord {
+impl PendingRecord {
     /// `None` when the patterns reach beyond what the digest covers, or the tree could not be
     /// read (then the build lists the packages, and the go command says what is wrong).
-    pub(crate) fn new(
-        path: PathBuf,
-        tree: AppTreeDigest,
-        patterns: &[String],
-        module_path: &str,
-        go_version: &str,
-        env: &Env,
-    ) -> Option<Self> {
+    pub(crate) fn resolve(self) -> Option<ListingRecord> {
+        let PendingRecord {
+            path,
+            tree,
+            patterns,
+            module_path,
+            go_version,
+            env,
+        } = self;
         let tree = tree.0.join().ok()?.ok()?;
-        if !patterns_are_local(patterns, module_path) {
+        if !patterns_are_local(&patterns, &module_path) {
             return None;
         }
         let mut digest = Sha256::new();
@@ -146,20 +153,28 @@ impl ListingRecord {
         };
         line(DIGEST_VERSION.as_bytes());
         line(go_version.as_bytes());
-        for pattern in patterns {
+        for pattern in &patterns {
             line(pattern.as_bytes());
         }
-        for (name, value) in settings(env) {
+        for (name, value) in settings(&env) {
             line(format!("{name}={value}").as_bytes());
         }
-        line(format!("c compiler found={}", c_compiler_found(env)).as_bytes());
+        line(format!("c compiler found={}", c_compiler_found(&env)).as_bytes());
         line(&tree);
         Some(ListingRecord {
             path,
             digest: go_cnb_common::hex(&digest.finalize()),
         })
     }
+}
 
+/// Where the main packages are recorded, and the digest of what decides them in this build.
+pub(crate) struct ListingRecord {
+    path: PathBuf,
+    digest: String,
+}
+
+impl ListingRecord {
     /// The main packages recorded by the last build, when what decides them is unchanged.
     pub(crate) fn recorded_packages(&self) -> Option<Vec<MainPackage>> {
         let text = std::fs::read_to_string(&self.path).ok()?;
@@ -305,14 +320,15 @@ mod tests {
     ];
 
     fn digest(app_dir: &Path, env: &Env) -> String {
-        ListingRecord::new(
-            app_dir.join("record"),
-            AppTreeDigest::start(app_dir),
-            &patterns(&["./..."]),
-            "example.com/app",
-            "1.26.6",
-            env,
-        )
+        PendingRecord {
+            path: app_dir.join("record"),
+            tree: AppTreeDigest::start(app_dir),
+            patterns: patterns(&["./..."]),
+            module_path: String::from("example.com/app"),
+            go_version: String::from("1.26.6"),
+            env: env.clone(),
+        }
+        .resolve()
         .expect("local patterns")
         .digest
     }

@@ -159,14 +159,14 @@ impl Buildpack for GoBuildpack {
             package_source,
             linker: config.linker.as_ref(),
             vendored,
-            listing_record: listing_record::ListingRecord::new(
-                build_cache.listing_record_path(),
-                app_tree,
-                &patterns,
-                &go_mod.module_path,
-                &artifact.version.to_string(),
-                &go_env,
-            ),
+            listing_record: std::cell::Cell::new(Some(listing_record::PendingRecord {
+                path: build_cache.listing_record_path(),
+                tree: app_tree,
+                patterns: patterns.clone(),
+                module_path: go_mod.module_path.clone(),
+                go_version: artifact.version.to_string(),
+                env: go_env.clone(),
+            })),
         };
         let packages = compile_healing_module_cache(&go_env, app_dir, &build_plan)
             .map_err(GoBuildpackError::GoCommand)?;
@@ -263,8 +263,8 @@ struct BuildPlan<'a> {
     package_source: go_packages::PackageSource,
     linker: Option<&'a linker::LinkerDefinition>,
     vendored: bool,
-    /// Where the main packages of the last build are recorded, when reusable at all.
-    listing_record: Option<listing_record::ListingRecord>,
+    /// The record of the main packages, for the first compile (a retry lists them).
+    listing_record: std::cell::Cell<Option<listing_record::PendingRecord>>,
 }
 
 fn compile(
@@ -291,32 +291,10 @@ fn compile(
         style::value(truncate::for_display(&plan.patterns.join(" "))),
         plan.package_source
     ));
-    let recorded = plan
-        .listing_record
-        .as_ref()
-        .and_then(listing_record::ListingRecord::recorded_packages);
-    let listing = recorded
-        .is_none()
-        .then(|| go_packages::start_listing(env, app_dir, plan.patterns))
-        .flatten();
+    let listing =
+        go_packages::start_listing(env, app_dir, plan.patterns, plan.listing_record.take());
     go_packages::install_packages(env, app_dir, plan.patterns, plan.linker)?;
-    if let Some(packages) = recorded {
-        print::sub_bullet(
-            "The main packages are those of the last build: no Go file, go.mod, go.work or Go setting changed",
-        );
-        return Ok(packages);
-    }
-    let packages =
-        go_packages::finish_listing(listing, env, app_dir, plan.patterns, plan.package_source)?;
-    if let Some(record) = &plan.listing_record {
-        // Only saves a later listing: a build goes on without it.
-        if let Err(error) = record.save(&packages) {
-            print::warning(format!(
-                "Could not record the main packages for the next build ({error}); it lists them again."
-            ));
-        }
-    }
-    Ok(packages)
+    go_packages::finish_listing(listing, env, app_dir, plan.patterns, plan.package_source)
 }
 
 /// Compiles; when the go command fails on a file of the module cache and `go mod verify` finds
