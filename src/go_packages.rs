@@ -118,7 +118,8 @@ struct FoundBeside {
 enum Found {
     Recorded(Vec<MainPackage>),
     Listed(std::io::Result<std::process::Output>),
-    /// GOFLAGS lets go commands rewrite go.mod (`-mod=mod`): two of them must not run at once.
+    /// Not listed beside the build: GOFLAGS lets go commands rewrite go.mod (`-mod=mod`), and
+    /// two of them must not run at once.
     NotListed,
 }
 
