@@ -290,6 +290,9 @@ pub fn read_binary_facts(path: &Path) -> std::io::Result<BinaryFacts> {
 /// How much of a binary [`go_build_id_of_file`] reads: the go linker puts the build ID note
 /// right after the ELF headers.
 const BUILD_ID_SEARCH_LEN: u64 = 32 * 1024;
+/// The start of a 64-bit little-endian ELF file (the only kind a Go binary for linux/amd64 or
+/// linux/arm64 is).
+const ELF64_LE_MAGIC: &[u8] = b"\x7fELF\x02\x01";
 const PT_NOTE: u32 = 4;
 /// The note type and name the go linker gives the build ID (`.note.go.buildid`).
 const GO_BUILD_ID_NOTE_TYPE: u32 = 4;
@@ -315,8 +318,7 @@ fn le_u64_as_usize(bytes: &[u8], at: usize) -> Option<usize> {
 /// Its last part is a hash of the binary's content, so an unchanged ID means unchanged bytes.
 #[must_use]
 pub fn go_build_id(head: &[u8]) -> Option<String> {
-    // ELF64, little-endian.
-    if !head.starts_with(b"\x7fELF\x02\x01") {
+    if !head.starts_with(ELF64_LE_MAGIC) {
         return None;
     }
     let program_headers = le_u64_as_usize(head, 0x20)?;
@@ -397,7 +399,7 @@ pub fn go_version_of_executable(path: &Path) -> Result<String, String> {
     };
     let not_elf = || String::from("is not a 64-bit little-endian ELF executable");
     let header = read_at(0, 64).map_err(|_| not_elf())?;
-    if !header.starts_with(b"\x7fELF\x02\x01") {
+    if !header.starts_with(ELF64_LE_MAGIC) {
         return Err(not_elf());
     }
     let table_offset = le_u64_as_usize(&header, 0x28).ok_or_else(not_elf)?;

@@ -188,22 +188,28 @@ struct CacheSize {
 }
 
 impl CacheSize {
-    fn of(entries: &[(PathBuf, std::fs::Metadata)]) -> Self {
-        CacheSize {
-            entries: entries.len() as u64,
-            bytes: entries.iter().map(|(_, metadata)| metadata.len()).sum(),
-        }
+    fn of<'a>(entries: impl IntoIterator<Item = &'a std::fs::Metadata>) -> Self {
+        entries.into_iter().fold(
+            CacheSize {
+                entries: 0,
+                bytes: 0,
+            },
+            |size, metadata| CacheSize {
+                entries: size.entries + 1,
+                bytes: size.bytes + metadata.len(),
+            },
+        )
     }
 
     /// The size of the entries older than `instant`: those the running go command has not
     /// written.
     fn of_entries_before(entries: &[(PathBuf, std::fs::Metadata)], instant: SystemTime) -> Self {
-        let restored: Vec<_> = entries
-            .iter()
-            .filter(|(_, metadata)| metadata.modified().is_ok_and(|mtime| mtime < instant))
-            .cloned()
-            .collect();
-        CacheSize::of(&restored)
+        CacheSize::of(
+            entries
+                .iter()
+                .map(|(_, metadata)| metadata)
+                .filter(|metadata| metadata.modified().is_ok_and(|mtime| mtime < instant)),
+        )
     }
 
     fn read(gocache: &Path) -> Option<Self> {
@@ -339,7 +345,7 @@ fn remove_unused_entries(gocache: &Path, marked_before: SystemTime, reason: &str
                 removed_files += 1;
                 removed_bytes += metadata.len();
             } else {
-                kept.push((path, metadata));
+                kept.push(metadata);
             }
         }
         CacheSize::of(&kept).write(gocache)?;

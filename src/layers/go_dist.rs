@@ -112,7 +112,7 @@ pub(crate) fn reasons_to_discard(cached: &GoDistMetadata, wanted: &GoDistMetadat
 const PINNED_SOURCE_MTIME: i64 = 946_684_800; // 2000-01-01T00:00:00Z
 
 /// Gives the standard library's files one fixed mtime, on threads of its own while the build
-/// goes on (the toolchain check, the other layers); [`SourceTimes::finish`] waits for it
+/// goes on (the other layers are prepared); [`SourceTimes::finish`] waits for it
 /// before the first go command. The go command keeps an index of each standard package keyed
 /// by its files' mtimes, and the lifecycle restores cached files with the restore time:
 /// without this, every build would miss the index and re-read the standard library (about
@@ -138,11 +138,6 @@ impl SourceTimes {
                 "Could not set the standard library's file times ({error}); the go command re-reads the standard library in this build."
             ));
         }
-    }
-
-    /// Waits for a walk of a layer that is being discarded; its outcome does not matter.
-    fn abandon(self) {
-        let _ = self.0.join();
     }
 }
 
@@ -193,12 +188,6 @@ pub(crate) fn install_go_dist(
 ) -> libcnb::Result<SourceTimes, GoBuildpackError> {
     let wanted = GoDistMetadata::for_artifact(artifact, keep_in_image);
     let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "go-dist");
-    // A restored toolchain is most likely kept: its file times are set while it is checked.
-    let mut restored_source_times = context
-        .layers_dir
-        .join("go-dist.toml")
-        .is_file()
-        .then(|| SourceTimes::start(&context.layers_dir.join("go-dist")));
     let layer = context.cached_layer(
         layer_name!("go-dist"),
         CachedLayerDefinition {
@@ -241,9 +230,6 @@ pub(crate) fn install_go_dist(
                 ),
                 EmptyLayerCause::NewlyCreated => {}
             }
-            if let Some(walk) = restored_source_times.take() {
-                walk.abandon();
-            }
             install(&layer.path(), artifact, &wanted, mirror, download_policy)?;
             // Written last: a layer whose install was interrupted has no metadata, and is
             // discarded by the next build instead of being reused.
@@ -252,10 +238,7 @@ pub(crate) fn install_go_dist(
     }
 
     let goroot = layer.path();
-    let source_times = match (&layer.state, restored_source_times) {
-        (LayerState::Restored { .. }, Some(walk)) => walk,
-        _ => SourceTimes::start(&goroot),
-    };
+    let source_times = SourceTimes::start(&goroot);
     if keep_in_image {
         let url = redact_url(&download_url(&artifact.url, mirror));
         layer.write_sboms(&[
