@@ -163,7 +163,7 @@ pub fn ensure_go_archive(version: &str) -> Result<MirrorArchive, String> {
     let _guard = PROVISION_LOCK
         .lock()
         .map_err(|_| String::from("provision lock poisoned"))?;
-    let arch = crate::platform::host_arch().to_string();
+    let arch = host_arch().to_string();
     let file_name = format!("go{version}.linux-{arch}.tar.gz");
     let path = mirror_dir().join(&file_name);
     let checksum_path = mirror_dir().join(format!("{file_name}.sha256"));
@@ -185,6 +185,16 @@ pub fn ensure_go_archive(version: &str) -> Result<MirrorArchive, String> {
         path,
         sha256,
     })
+}
+
+/// The Go name of this machine's architecture, which the builder images have.
+#[must_use]
+pub fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
 }
 
 /// Provisions every archive of `versions`.

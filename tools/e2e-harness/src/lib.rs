@@ -1,26 +1,23 @@
-//! The end-to-end harness of the Go buildpack: it packages the buildpack, installs the real
-//! CNB lifecycle, drives its phases as a platform does (sandboxed at a builder container's
-//! paths, exporting OCI layouts), launches apps from the exported images with the real
-//! launcher, and serves what builds need on a closed network (a Go toolchain mirror, a GOPROXY).
+//! The end-to-end harness of the Go buildpack: it packages the buildpack for a builder image,
+//! serves what builds need on this machine (a Go toolchain mirror, GOPROXYs) at the Docker
+//! bridge address, and gives tests a view of an app built with `pack` through libcnb-test: its
+//! image, processes, containers and build cache volume.
 
 pub mod bench;
-pub mod cnb_lifecycle;
 pub mod cyclonedx;
+pub mod docker;
 pub mod go_binary;
 pub mod go_mirror;
 pub mod goproxy;
-pub mod oci;
+pub mod layer_tar;
+pub mod pack_cli;
 pub mod package;
-pub mod platform;
-pub mod sandbox;
 pub mod serve;
 pub mod services;
 pub mod test_app;
 
-pub use cnb_lifecycle::InstalledLifecycle;
-pub use package::{package_buildpack, PackagedBuildpack};
-pub use platform::{BuildReport, Platform, PlatformError, Process, RunningProcess};
-pub use serve::{free_port, http_get, wait_for_http, Fault, StaticServer};
+pub use package::package_buildpack;
+pub use serve::{free_port, http_get, wait_for_http, Fault, Response, StaticServer};
 pub use services::LocalServices;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +29,25 @@ pub fn workspace_root() -> PathBuf {
 }
 
 pub use go_cnb_common::hex;
+
+/// Output without terminal colour codes.
+#[must_use]
+pub fn plain(log: &str) -> String {
+    let mut out = String::with_capacity(log.len());
+    let mut chars = log.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for next in chars.by_ref() {
+                if next.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// Every file and directory below `dir`, sorted.
 #[must_use]

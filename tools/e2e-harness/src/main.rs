@@ -1,25 +1,26 @@
-//! `cnb-local`: build an app with the Go buildpack through the real CNB lifecycle and run it
-//! from the exported image, without Docker.
+//! `cnb-local`: the harness's commands around the CNB platform of tools/platform/setup.sh.
 //!
 //! ```text
 //! cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]
-//! cnb-local setup               (the lifecycle, the Go toolchain mirror and the CycloneDX schema, cached)
-//! cnb-local bench [--rounds N] [--edit-series N]  (bare go against the buildpack through the lifecycle)
+//! cnb-local setup               (the Go toolchain mirror, real modules and CycloneDX schema, cached)
+//! cnb-local package             (packages the buildpack for the builder; prints its directory)
+//! cnb-local bench [--rounds N]  (bare go against the whole `pack build`)
 //! cnb-local provision-go [VERSION]...
 //! cnb-local goproxy <out dir>
 //! ```
 
 use e2e_harness::go_mirror::{cache_dir, provision, TEST_GO_VERSIONS};
-use e2e_harness::{
-    cnb_lifecycle, free_port, package_buildpack, wait_for_http, workspace_root, LocalServices,
-    Platform,
-};
+use e2e_harness::pack_cli::{pack_build, remove_image, RunningContainer};
+use e2e_harness::test_app::builder;
+use e2e_harness::{free_port, package_buildpack, wait_for_http, workspace_root, LocalServices};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage:\n  cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]\n  cnb-local setup\n  cnb-local bench [--rounds N] [--edit-series N]\n  cnb-local provision-go [VERSION]...\n  cnb-local goproxy <out dir>";
+const USAGE: &str = "usage:\n  cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]\n  cnb-local setup\n  cnb-local package\n  cnb-local bench [--rounds N]\n  cnb-local provision-go [VERSION]...\n  cnb-local goproxy <out dir>";
 
+/// Builds an app with `pack build` on the builder, runs it with `docker run` and asks it over
+/// HTTP: what a user of the buildpack does.
 fn run(args: &[String]) -> Result<(), String> {
     let mut app = None;
     let mut platform_env: Vec<(String, String)> = Vec::new();
@@ -43,52 +44,30 @@ fn run(args: &[String]) -> Result<(), String> {
     let name = app
         .file_name()
         .map_or_else(|| String::from("app"), |n| n.to_string_lossy().into_owned());
-    let root = cache_dir().join("runs").join(&name);
-
-    let lifecycle = install_lifecycle()?;
-    println!("[cnb-local] packaging the buildpack (cargo build --release)");
+    println!("[cnb-local] packaging the buildpack");
     let buildpack = package_buildpack(&workspace_root())?;
     println!(
-        "[cnb-local] provisioning the Go mirror and GOPROXY in {}",
+        "[cnb-local] serving the Go mirror and GOPROXYs (cached in {})",
         cache_dir().display()
     );
-    let services = LocalServices::start(&workspace_root(), &root.join("services"))?;
+    let services = LocalServices::start(&workspace_root(), &cache_dir().join("runs").join(&name))?;
     let mut env = services.platform_env();
-    env.extend(platform_env);
-    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-
-    let platform =
-        Platform::new(&root.join("platform"), &buildpack, &lifecycle).map_err(|e| e.to_string())?;
-    println!(
-        "[cnb-local] building {} with lifecycle {} (analyze, detect, restore, build, export)",
-        app.display(),
-        lifecycle.version
-    );
-    let report = platform.build(&app, &env_refs).map_err(|e| e.to_string())?;
-    print!("{}", report.log);
-    let timings: Vec<String> = report
-        .phase_durations
-        .iter()
-        .map(|(phase, duration)| format!("{phase} {:.1}s", duration.as_secs_f64()))
-        .collect();
-    println!("[cnb-local] phases: {}", timings.join(", "));
-    if !report.succeeded {
-        return Err(String::from("the build failed"));
+    if e2e_harness::services::REAL_MODULE_FIXTURES.contains(&name.as_str()) {
+        env.retain(|(k, _)| k != "GOPROXY");
+        env.push((String::from("GOPROXY"), services.real_goproxy_url()));
     }
-    println!(
-        "[cnb-local] image layers: {}; cached layers: {}",
-        report.image_layers.join(", "),
-        report.cache_layers.join(", ")
-    );
+    env.extend(platform_env);
+    let image = format!("gocnb-local-{name}");
+    println!("[cnb-local] pack build {image} --builder {} --path {}", builder(), app.display());
+    let (log, took) = pack_build(&image, &builder(), &app, &buildpack, &env)?;
+    print!("{log}");
+    println!("[cnb-local] pack build took {:.1}s", took.as_secs_f64());
 
     let port = free_port().map_err(|e| e.to_string())?;
-    let port_text = port.to_string();
-    let mut running = platform
-        .launch(process.as_deref(), &[], &[("PORT", port_text.as_str())])
-        .map_err(|e| e.to_string())?;
+    let container = RunningContainer::start(&image, process.as_deref(), port)?;
     println!(
-        "[cnb-local] launched process {}, PORT={port}",
-        process.as_deref().unwrap_or("(default)")
+        "[cnb-local] docker run {image} (process {}), PORT={port} published on 127.0.0.1",
+        process.as_deref().unwrap_or("default")
     );
     match wait_for_http(port, "/", Duration::from_secs(30)) {
         Ok(response) => println!(
@@ -96,73 +75,56 @@ fn run(args: &[String]) -> Result<(), String> {
             response.status, response.body
         ),
         Err(error) => {
-            let exited = running.wait_for_exit(Duration::from_millis(10));
             return Err(format!(
-                "the app did not answer on port {port}: {error} (exit: {exited:?})\n{}",
-                running.output()
-            ));
+                "the app did not answer on port {port}: {error}\n{}",
+                container.logs()
+            ))
         }
     }
     if serve {
         println!("[cnb-local] serving on http://127.0.0.1:{port}/ until interrupted");
         loop {
-            if let Some(code) = running.wait_for_exit(Duration::from_hours(1)) {
-                return Err(format!("the app exited with {code}\n{}", running.output()));
-            }
+            std::thread::sleep(Duration::from_secs(3600));
         }
     }
+    drop(container);
+    remove_image(&image);
     Ok(())
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
     let mut rounds = 3;
-    let mut edit_series = 0;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
-        let number = iter
-            .next()
-            .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| USAGE.to_string());
-        match arg.as_str() {
-            "--rounds" => rounds = number?.max(1),
-            "--edit-series" => edit_series = number?,
+        match (arg.as_str(), iter.next().and_then(|n| n.parse::<usize>().ok())) {
+            ("--rounds", Some(number)) => rounds = number.max(1),
             _ => return Err(USAGE.to_string()),
         }
     }
-    install_lifecycle()?;
-    let report = e2e_harness::bench::run(&workspace_root(), rounds, edit_series)?;
+    let report = e2e_harness::bench::run(&workspace_root(), rounds)?;
     print!("{report}");
     Ok(())
 }
 
-fn install_lifecycle() -> Result<e2e_harness::InstalledLifecycle, String> {
-    println!(
-        "[cnb-local] installing the CNB lifecycle {} (built with the machine's Go; cached)",
-        cnb_lifecycle::pinned_version(&workspace_root())?
-    );
-    let lifecycle = cnb_lifecycle::install(&workspace_root())?;
-    println!(
-        "[cnb-local] lifecycle {} in {}",
-        lifecycle.version,
-        lifecycle.dir.display()
-    );
-    Ok(lifecycle)
+fn setup() -> Result<(), String> {
+    for archive in provision(TEST_GO_VERSIONS)? {
+        println!("{} sha256:{}", archive.path.display(), archive.sha256);
+    }
+    let modules = e2e_harness::services::real_module_proxy(&workspace_root())?;
+    println!("real modules in {}", modules.display());
+    let schemas = e2e_harness::cyclonedx::schemas_dir()?;
+    println!("CycloneDX schemas in {}", schemas.display());
+    Ok(())
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
-        Some("setup") => install_lifecycle().and_then(|_| {
-            provision(TEST_GO_VERSIONS).and_then(|archives| {
-                for archive in archives {
-                    println!("{} sha256:{}", archive.path.display(), archive.sha256);
-                }
-                let schemas = e2e_harness::cyclonedx::schemas_dir()?;
-                println!("CycloneDX schemas in {}", schemas.display());
-                Ok(())
-            })
-        }),
+        Some("setup") => setup(),
+        Some("package") => {
+            package_buildpack(&workspace_root()).map(|dir| println!("{}", dir.display()))
+        }
         Some("bench") => bench(&args[1..]),
         Some("goproxy") => match args.get(1) {
             Some(out) => e2e_harness::goproxy::build_goproxy(

@@ -1,4 +1,5 @@
-//! A small static file server on 127.0.0.1 that records what it was asked for, and a plain
+//! A small static file server (on an address the caller picks: the Docker bridge's, for
+//! builds in containers) that records what it was asked for, and a plain
 //! HTTP client: enough for a toolchain mirror, a GOPROXY and talking to launched apps.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -8,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub struct StaticServer {
+    host: String,
     port: u16,
     scheme: &'static str,
     requests: Arc<Mutex<Vec<String>>>,
@@ -31,30 +33,29 @@ struct ScheduledFault {
 }
 
 impl StaticServer {
-    /// Serves the files under `root` until the process exits.
+    /// Serves the files under `root` on `host` (an IP address of this machine) until the
+    /// process exits.
     ///
     /// # Errors
     /// When no port can be bound.
-    pub fn start(root: &Path) -> std::io::Result<Self> {
-        Self::start_with(root, None, None)
+    pub fn start(root: &Path, host: &str) -> std::io::Result<Self> {
+        Self::start_with(root, host, None, None)
     }
 
     /// Serves the files under `root` over HTTPS to clients that send `login`:`password` by
     /// basic authentication (every other request gets 401), as a private module server does.
-    /// Returns the server and the PEM of its self-signed certificate (for 127.0.0.1), which
+    /// Returns the server and the PEM of its self-signed certificate (for `host`), which
     /// clients must trust (`SSL_CERT_FILE` for the go command).
     ///
     /// # Errors
     /// When no port can be bound or no certificate made.
     pub fn start_private(
         root: &Path,
+        host: &str,
         login: &str,
         password: &str,
     ) -> std::io::Result<(Self, String)> {
-        let certified = rcgen::generate_simple_self_signed(vec![
-            String::from("127.0.0.1"),
-            String::from("localhost"),
-        ])
+        let certified = rcgen::generate_simple_self_signed(vec![host.to_string()])
         .map_err(std::io::Error::other)?;
         let key =
             rustls::pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der());
@@ -67,16 +68,17 @@ impl StaticServer {
         .with_single_cert(vec![certified.cert.der().clone()], key.into())
         .map_err(std::io::Error::other)?;
         let expected = format!("Basic {}", base64(format!("{login}:{password}").as_bytes()));
-        let server = Self::start_with(root, Some(Arc::new(config)), Some(expected))?;
+        let server = Self::start_with(root, host, Some(Arc::new(config)), Some(expected))?;
         Ok((server, certified.cert.pem()))
     }
 
     fn start_with(
         root: &Path,
+        host: &str,
         tls: Option<Arc<rustls::ServerConfig>>,
         authorization: Option<String>,
     ) -> std::io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let listener = TcpListener::bind((host, 0))?;
         let port = listener.local_addr()?.port();
         let scheme = if tls.is_some() { "https" } else { "http" };
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -104,6 +106,7 @@ impl StaticServer {
             }
         });
         Ok(StaticServer {
+            host: host.to_string(),
             port,
             scheme,
             requests,
@@ -125,7 +128,7 @@ impl StaticServer {
 
     #[must_use]
     pub fn url(&self) -> String {
-        format!("{}://127.0.0.1:{}", self.scheme, self.port)
+        format!("{}://{}:{}", self.scheme, self.host, self.port)
     }
 
     /// Every path requested so far, in order.
@@ -330,7 +333,7 @@ mod tests {
         let root = tempfile::tempdir().expect("tempdir");
         std::fs::write(root.path().join("file"), "content").expect("write");
         let (server, pem) =
-            StaticServer::start_private(root.path(), "gopher", "pw").expect("start");
+            StaticServer::start_private(root.path(), "127.0.0.1", "gopher", "pw").expect("start");
         assert!(server.url().starts_with("https://127.0.0.1:"));
         assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
         let tls_get = |authorization: Option<&str>| {

@@ -1,10 +1,71 @@
-//! The services a build needs on a machine without internet: the Go toolchain mirror with a
-//! matching inventory, and the GOPROXY of `test-fixtures/goproxy`, all on one 127.0.0.1 server.
+//! The services builds use, on this machine only: the Go toolchain mirror with a matching
+//! inventory, the GOPROXY of `test-fixtures/goproxy`, and a GOPROXY of real modules (downloaded
+//! on the host once, from the Go module proxy) for fixtures that look like real apps — all on one
+//! server at the Docker bridge address, which build containers reach without any NAT.
 
-use crate::go_mirror::{inventory_toml, mirror_dir, provision, MirrorArchive, TEST_GO_VERSIONS};
+use crate::docker::bridge_gateway;
+use crate::go_mirror::{cache_dir, inventory_toml, mirror_dir, provision, MirrorArchive, TEST_GO_VERSIONS};
 use crate::goproxy::build_goproxy;
 use crate::serve::StaticServer;
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+/// The fixtures whose modules are real ones, fetched from the Go module proxy on the host.
+pub const REAL_MODULE_FIXTURES: &[&str] = &["chi-web", "cobra-cli", "migrate-install"];
+
+/// The address of this machine that build containers reach (the Docker bridge's gateway).
+///
+/// # Panics
+/// When no Docker daemon answers: the message says how to start one.
+#[must_use]
+pub fn services_address() -> &'static str {
+    static ADDRESS: OnceLock<String> = OnceLock::new();
+    ADDRESS.get_or_init(|| {
+        bridge_gateway().unwrap_or_else(|error| {
+            panic!(
+                "The end-to-end tests need a Docker daemon, and none answers: {error}\n\
+                 Start one and make the builder with `tools/platform/setup.sh` (as root)."
+            )
+        })
+    })
+}
+
+/// A module download cache (`$GOMODCACHE/cache/download`, which is laid out as a GOPROXY) holding
+/// every module of the real-module fixtures, filled on the host with `go mod download` once.
+///
+/// # Errors
+/// When the machine's go command fails (no network to the Go module proxy, say).
+pub fn real_module_proxy(workspace_root: &Path) -> Result<PathBuf, String> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _guard = LOCK.lock().map_err(|_| String::from("lock poisoned"))?;
+    let modcache = cache_dir().join("real-modules");
+    for fixture in REAL_MODULE_FIXTURES {
+        let dir = workspace_root.join("test-fixtures").join(fixture);
+        let go_sum = std::fs::read(dir.join("go.sum")).unwrap_or_default();
+        // The marker names the go.sum it was filled for: a changed fixture is downloaded again.
+        let marker = modcache.join(format!(".{fixture}-{}", crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(&go_sum))));
+        if marker.is_file() {
+            continue;
+        }
+        let output = Command::new("go")
+            .args(["mod", "download", "-x", "all"])
+            .current_dir(&dir)
+            .env("GOMODCACHE", &modcache)
+            .env("GOFLAGS", "-mod=mod -modcacherw")
+            .env("GOTOOLCHAIN", "local")
+            .output()
+            .map_err(|e| format!("run the machine's go: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "go mod download in test-fixtures/{fixture} failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        std::fs::write(&marker, "").map_err(|e| format!("write {}: {e}", marker.display()))?;
+    }
+    Ok(modcache.join("cache").join("download"))
+}
 
 pub struct LocalServices {
     pub server: StaticServer,
@@ -15,7 +76,7 @@ pub struct LocalServices {
 impl LocalServices {
     /// Provisions the mirror (cached), builds the GOPROXY into `dir` and serves:
     /// `/mirror/go<v>.linux-<arch>.tar.gz`, `/inventory.toml` (URLs pointing at the mirror),
-    /// `/goproxy/…`.
+    /// `/goproxy/…` and `/real-modules/…`.
     ///
     /// # Errors
     /// When provisioning, building or serving fails.
@@ -25,11 +86,14 @@ impl LocalServices {
         std::fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
         std::os::unix::fs::symlink(mirror_dir(), dir.join("mirror"))
             .map_err(|e| format!("link mirror: {e}"))?;
+        std::os::unix::fs::symlink(real_module_proxy(workspace_root)?, dir.join("real-modules"))
+            .map_err(|e| format!("link real modules: {e}"))?;
         build_goproxy(
             &workspace_root.join("test-fixtures").join("goproxy"),
             &dir.join("goproxy"),
         )?;
-        let server = StaticServer::start(dir).map_err(|e| format!("start server: {e}"))?;
+        let server = StaticServer::start(dir, services_address())
+            .map_err(|e| format!("start server: {e}"))?;
         let services = LocalServices {
             server,
             archives,
@@ -74,6 +138,12 @@ impl LocalServices {
         format!("{}/goproxy", self.server.url())
     }
 
+    /// The GOPROXY of real modules, for the fixtures of [`REAL_MODULE_FIXTURES`].
+    #[must_use]
+    pub fn real_goproxy_url(&self) -> String {
+        format!("{}/real-modules", self.server.url())
+    }
+
     /// The platform environment that points a build at these services.
     #[must_use]
     pub fn platform_env(&self) -> Vec<(String, String)> {
@@ -91,7 +161,9 @@ impl LocalServices {
         self.server
             .requests()
             .into_iter()
-            .filter(|r| r.starts_with("/mirror/") || r.starts_with("/goproxy/"))
+            .filter(|r| {
+                r.starts_with("/mirror/") || r.starts_with("/goproxy/") || r.starts_with("/real-modules/")
+            })
             .collect()
     }
 }

@@ -1,44 +1,137 @@
-//! Set-up of the end-to-end tests: the packaged buildpack and the real CNB lifecycle (both
-//! once per test binary), and per test its own app copy, platform (build cache, layout
-//! repository, sandbox roots) and local services (so request counts belong to one test).
+//! The end-to-end tests' view of an app on the platform users run: each build is a `pack
+//! build` with a builder image on the Docker daemon, driven by libcnb-test (`TestRunner::build`,
+//! then `TestContext::rebuild` for every later build of the same app, so that pack restores the
+//! previous image and its build cache volume); each process runs in a container started by
+//! libcnb-test and is asked over HTTP on a published port.
+//!
+//! libcnb-test hands a build's context to a closure; a test here is a sequence of builds with
+//! edits between them, so the context is kept between calls and the next build rebuilds from it.
+//! Every image, container and volume is removed when the app is dropped (libcnb-test does it).
 //!
 //! These helpers assert: a failure panics with what went wrong, as a test wants.
 #![allow(clippy::missing_panics_doc)]
 
+use crate::docker::{docker, CacheVolume, Image};
 use crate::go_binary::go_version_of_file;
-use crate::{
-    cnb_lifecycle, free_port, package_buildpack, wait_for_http, workspace_root, BuildReport,
-    InstalledLifecycle, LocalServices, PackagedBuildpack, Platform, RunningProcess,
-};
-use std::path::PathBuf;
+use crate::package::package_buildpack;
+use crate::services::LocalServices;
+use crate::{http_get, workspace_root, Response};
+use libcnb_test::{BuildConfig, BuildpackReference, ContainerConfig, PackResult, TestContext, TestRunner};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-pub fn buildpack() -> &'static PackagedBuildpack {
-    static BUILDPACK: OnceLock<PackagedBuildpack> = OnceLock::new();
-    BUILDPACK.get_or_init(|| package_buildpack(&workspace_root()).expect("packaging the buildpack"))
+/// The builder `tools/platform/setup.sh` makes; `INTEGRATION_TEST_BUILDER` names another
+/// (`heroku/builder:24`, say).
+pub const DEFAULT_BUILDER: &str = "gocnb/builder:bookworm";
+/// The same builder on a build image without git.
+pub const BUILDER_WITHOUT_GIT: &str = "gocnb/builder:bookworm-no-git";
+/// The port apps listen on in their containers (`PORT`).
+pub const APP_PORT: u16 = 8080;
+/// Runs the arguments as a command of its own in the image's environment (what `docker run
+/// --entrypoint launcher <image> <command>` does), rather than a process of the image.
+pub const LAUNCHER_COMMAND: &str = "launcher";
+
+static RUNNER: TestRunner = TestRunner {};
+
+#[must_use]
+pub fn builder() -> String {
+    std::env::var("INTEGRATION_TEST_BUILDER")
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| String::from(DEFAULT_BUILDER))
 }
 
-pub fn lifecycle() -> &'static InstalledLifecycle {
-    static LIFECYCLE: OnceLock<InstalledLifecycle> = OnceLock::new();
-    LIFECYCLE.get_or_init(|| {
-        cnb_lifecycle::install(&workspace_root()).expect("installing the CNB lifecycle")
+/// The buildpack, packaged once per test run (pack is given its directory).
+pub fn buildpack_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| package_buildpack(&workspace_root()).expect("packaging the buildpack"))
+}
+
+/// A buildpack that runs after this one and lists what the build left in HOME, which a
+/// buildpack must not write to (HOME is not a layer: nothing there is kept or exported).
+fn home_probe_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = buildpack_dir()
+            .parent()
+            .expect("target/buildpack/<triple>")
+            .join("home-probe");
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(&bin).expect("create the probe buildpack");
+        std::fs::write(
+            dir.join("buildpack.toml"),
+            "api = \"0.10\"\n\n[buildpack]\nid = \"gocnb-test/home-probe\"\nversion = \"0.0.0\"\n\n\
+             [[targets]]\nos = \"linux\"\n",
+        )
+        .expect("probe buildpack.toml");
+        std::fs::write(bin.join("detect"), "#!/bin/sh\nexit 0\n").expect("probe detect");
+        std::fs::write(
+            bin.join("build"),
+            "#!/bin/sh\nfind \"$HOME\" -mindepth 1 | sed 's/^/[home-probe] /'\necho '[home-probe] done'\n",
+        )
+        .expect("probe build");
+        for program in ["detect", "build"] {
+            std::fs::set_permissions(
+                bin.join(program),
+                std::os::unix::fs::PermissionsExt::from_mode(0o755),
+            )
+            .expect("chmod");
+        }
+        dir
     })
 }
 
-pub struct TestApp {
-    pub dir: tempfile::TempDir,
-    pub platform: Platform,
-    pub services: LocalServices,
+/// What a build did, as pack and the daemon tell.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub succeeded: bool,
+    pub detect_passed: bool,
+    /// pack's output (standard output, then standard error).
+    pub log: String,
+    /// Layers of the image (from its lifecycle metadata), sorted; empty after a failure.
+    pub image_layers: Vec<String>,
+    /// Layers in the build cache after the build, sorted; empty after a failure.
+    pub cache_layers: Vec<String>,
+    /// What the build left in HOME, as the probe buildpack after this one saw it.
+    pub home_entries: Vec<String>,
 }
 
-/// Copies `test-fixtures/<fixture>` so the test may edit it.
+/// A process of the image (`io.buildpacks.build.metadata`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub process_type: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    /// The image's entrypoint is this process.
+    pub default: bool,
+    /// Where the launcher starts it; `None` for the app directory.
+    pub working_dir: Option<String>,
+}
+
+pub struct TestApp {
+    dir: tempfile::TempDir,
+    pub services: LocalServices,
+    builder: String,
+    /// The context of the last build: the next build is its rebuild.
+    context: RefCell<Option<TestContext<'static>>>,
+    /// The image libcnb-test named, once a build succeeded.
+    image_name: RefCell<Option<String>>,
+    /// Copies of the image's files made for the test, removed with the app.
+    unpacked: RefCell<Vec<tempfile::TempDir>>,
+}
+
+/// Copies `test-fixtures/<fixture>` so the test may edit it, and starts its services.
 #[must_use]
 pub fn app(fixture: &str) -> TestApp {
-    app_with(fixture, |platform| platform)
+    app_on(fixture, &builder())
 }
 
-pub fn app_with(fixture: &str, configure: impl FnOnce(Platform) -> Platform) -> TestApp {
+/// [`app`] built with another builder.
+#[must_use]
+pub fn app_on(fixture: &str, builder: &str) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let source = workspace_root().join("test-fixtures").join(fixture);
     let status = std::process::Command::new("cp")
@@ -50,15 +143,38 @@ pub fn app_with(fixture: &str, configure: impl FnOnce(Platform) -> Platform) -> 
     assert!(status.success(), "copy {}", source.display());
     let services = LocalServices::start(&workspace_root(), &dir.path().join("services"))
         .expect("local services");
-    let platform = configure(
-        Platform::new(&dir.path().join("platform"), buildpack(), lifecycle()).expect("platform"),
-    );
     TestApp {
         dir,
-        platform,
         services,
+        builder: builder.to_string(),
+        context: RefCell::new(None),
+        image_name: RefCell::new(None),
+        unpacked: RefCell::new(Vec::new()),
     }
 }
+
+/// Layer names under `buildpacks[*].layers` of a lifecycle metadata document.
+fn layer_names(metadata: &Value) -> Vec<String> {
+    let mut names: Vec<String> = metadata["buildpacks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|buildpack| buildpack["layers"].as_object())
+        .flat_map(|layers| layers.keys().cloned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A layer's entry in lifecycle metadata (`buildpacks[].layers.<name>`).
+fn layer_entry_mut<'a>(metadata: &'a mut Value, name: &str) -> Option<&'a mut Value> {
+    metadata["buildpacks"]
+        .as_array_mut()?
+        .iter_mut()
+        .find_map(|buildpack| buildpack["layers"].get_mut(name))
+}
+
+const CACHE_METADATA: &str = "committed/io.buildpacks.lifecycle.cache.metadata";
 
 impl TestApp {
     pub fn source(&self) -> PathBuf {
@@ -66,27 +182,90 @@ impl TestApp {
     }
 
     pub fn write(&self, relative: &str, contents: &str) {
-        std::fs::write(self.source().join(relative), contents).expect("write app file");
+        let path = self.source().join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create app dir");
+        }
+        std::fs::write(path, contents).expect("write app file");
     }
 
     pub fn read(&self, relative: &str) -> String {
         std::fs::read_to_string(self.source().join(relative)).expect("read app file")
     }
 
-    /// Builds with the services' platform env plus `extra`.
-    pub fn build(&self, extra: &[(&str, &str)]) -> BuildReport {
+    /// `pack build` with the services' platform env plus `extra`, expecting `expected`.
+    fn build(&self, extra: &[(&str, &str)], expected: PackResult) -> BuildReport {
         let mut env = self.services.platform_env();
         for (key, value) in extra {
             env.retain(|(k, _)| k != key);
             env.push(((*key).to_string(), (*value).to_string()));
         }
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        self.platform.build(&self.source(), &env).expect("platform")
+        let mut config = BuildConfig::new(&self.builder, self.source());
+        config
+            .buildpacks([
+                BuildpackReference::Other(buildpack_dir().display().to_string()),
+                BuildpackReference::Other(home_probe_dir().display().to_string()),
+            ])
+            .target_triple(crate::package::target_triple())
+            .envs(env)
+            .expected_pack_result(expected.clone());
+        let mut next = None;
+        let keep = |context: TestContext<'_>| {
+            // SAFETY: the only borrow a TestContext holds is of the TestRunner that made it,
+            // which is RUNNER, a static: the context may live as long as the program. (The
+            // closure's type is generic over that lifetime, which is why it must be restated.)
+            next = Some(unsafe {
+                std::mem::transmute::<TestContext<'_>, TestContext<'static>>(context)
+            });
+        };
+        match self.context.borrow_mut().take() {
+            Some(previous) => previous.rebuild(config, keep),
+            None => RUNNER.build(config, keep),
+        }
+        let context = next.expect("libcnb-test returns a context");
+        let log = format!("{}{}", context.pack_stdout, context.pack_stderr);
+        let succeeded = matches!(expected, PackResult::Success);
+        if succeeded {
+            let name = crate::plain(&context.pack_stdout)
+                .lines()
+                .find_map(|line| line.split("Successfully built image ").nth(1))
+                .map(|name| name.trim().trim_matches('\'').to_string())
+                .unwrap_or_else(|| panic!("pack named no image:\n{log}"));
+            *self.image_name.borrow_mut() = Some(name);
+        }
+        *self.context.borrow_mut() = Some(context);
+        let home_entries = crate::plain(&log)
+            .lines()
+            .filter_map(|line| line.split("[home-probe] ").nth(1))
+            .filter(|entry| *entry != "done")
+            .map(String::from)
+            .collect();
+        let mut report = BuildReport {
+            succeeded,
+            detect_passed: !log.contains("No buildpack groups passed detection"),
+            log,
+            image_layers: Vec::new(),
+            cache_layers: Vec::new(),
+            home_entries,
+        };
+        if succeeded {
+            report.image_layers = self
+                .image()
+                .json_label("io.buildpacks.lifecycle.metadata")
+                .map(|metadata| layer_names(&metadata))
+                .unwrap_or_default();
+            report.cache_layers = layer_names(&self.cache_metadata().unwrap_or_default());
+        }
+        report
     }
 
     pub fn build_ok(&self, extra: &[(&str, &str)]) -> BuildReport {
-        let report = self.build(extra);
-        assert!(report.succeeded, "build failed:\n{}", report.log);
+        let report = self.build(extra, PackResult::Success);
+        assert!(
+            report.log.contains("[home-probe] done"),
+            "the probe after the buildpack did not run:\n{}",
+            report.log
+        );
         assert!(
             report.home_entries.is_empty(),
             "the build wrote outside its layers, into HOME: {:?}",
@@ -96,16 +275,39 @@ impl TestApp {
         report
     }
 
+    pub fn build_fails(&self, extra: &[(&str, &str)]) -> BuildReport {
+        self.build(extra, PackResult::Failure)
+    }
+
+    /// The image of the last successful build.
+    pub fn image(&self) -> Image {
+        Image(
+            self.image_name
+                .borrow()
+                .clone()
+                .expect("no build of this app succeeded yet"),
+        )
+    }
+
+    /// The build cache volume pack keeps for this app (libcnb-test names it after the image).
+    pub fn cache(&self) -> CacheVolume {
+        let image = self.image();
+        CacheVolume {
+            name: format!("{}.build-cache", image.0),
+            helper_image: image.0,
+        }
+    }
+
     /// Every binary of the image reports the Go release the buildpack resolved (and so never
     /// the machine's own Go).
     pub fn assert_binaries_built_with_resolved_go(&self, report: &BuildReport) {
-        let log = plain(&report.log);
+        let log = crate::plain(&report.log);
         let resolved = log
             .lines()
             .find_map(|line| line.split("Resolved Go `").nth(1))
             .and_then(|rest| rest.split('`').next())
             .unwrap_or_else(|| panic!("no resolved Go version in:\n{log}"));
-        let image = self.platform.unpack_image().expect("unpack image");
+        let image = self.unpack_image().expect("unpack image");
         let bin = image.join("layers/gocnb_go/target/bin");
         let binaries = std::fs::read_dir(&bin).expect("target/bin in the image");
         let mut count = 0;
@@ -125,9 +327,61 @@ impl TestApp {
         assert!(count > 0, "no binaries in the image");
     }
 
-    /// Asserts the exported image's processes: type and whether it is the default, by type.
+    /// The image's `/layers` and `/workspace`, copied into a fresh directory (kept until the
+    /// app is dropped) that stands for the image's root.
+    ///
+    /// # Errors
+    /// When there is no image.
+    pub fn unpack_image(&self) -> Result<PathBuf, String> {
+        let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
+        self.image()
+            .copy_out(&["/layers", "/workspace"], dir.path())?;
+        let root = dir.path().to_path_buf();
+        self.unpacked.borrow_mut().push(dir);
+        Ok(root)
+    }
+
+    /// The processes of the image.
+    ///
+    /// # Errors
+    /// When the image has no build metadata.
+    pub fn processes(&self) -> Result<Vec<Process>, String> {
+        let image = self.image();
+        let config = image.config()?;
+        let entrypoint = config["Entrypoint"][0].as_str().unwrap_or_default().to_string();
+        let metadata = image
+            .json_label("io.buildpacks.build.metadata")
+            .ok_or("the image has no build metadata")?;
+        let strings = |value: &Value| -> Vec<String> {
+            value
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        };
+        let mut processes: Vec<Process> = metadata["processes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|process| {
+                let process_type = process["type"].as_str().unwrap_or_default().to_string();
+                Process {
+                    default: entrypoint == format!("/cnb/process/{process_type}"),
+                    command: strings(&process["command"]),
+                    args: strings(&process["args"]),
+                    working_dir: process["working-dir"].as_str().map(String::from),
+                    process_type,
+                }
+            })
+            .collect();
+        processes.sort_by(|a, b| a.process_type.cmp(&b.process_type));
+        Ok(processes)
+    }
+
+    /// Asserts the image's processes: type and whether it is the default, by type.
     pub fn assert_processes(&self, expected: &[(&str, bool)]) {
-        let processes = self.platform.processes().expect("processes");
+        let processes = self.processes().expect("processes");
         let types: Vec<(&str, bool)> = processes
             .iter()
             .map(|p| (p.process_type.as_str(), p.default))
@@ -135,80 +389,223 @@ impl TestApp {
         assert_eq!(types, expected);
     }
 
-    /// The names of the binaries in the exported image.
+    /// The names of the binaries in the image.
     pub fn image_binaries(&self) -> std::collections::BTreeSet<String> {
-        let image = self.platform.unpack_image().expect("unpack image");
+        let image = self.unpack_image().expect("unpack image");
         std::fs::read_dir(image.join("layers/gocnb_go/target/bin"))
             .expect("target/bin in the image")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect()
     }
 
-    pub fn build_fails(&self, extra: &[(&str, &str)]) -> BuildReport {
-        let report = self.build(extra);
-        assert!(!report.succeeded, "build should fail:\n{}", report.log);
-        report
+    fn context<R>(&self, f: impl FnOnce(&TestContext<'static>) -> R) -> R {
+        let context = self.context.borrow();
+        f(context.as_ref().expect("no build of this app yet"))
     }
 
-    /// Launches a web process with a fresh PORT and waits until it answers `/`; returns the
-    /// process, its port and the answer.
-    pub fn serve(&self, process: Option<&str>) -> (RunningProcess, u16, String) {
-        let port = free_port().expect("port");
-        let port_text = port.to_string();
-        let running = self
-            .platform
-            .launch(process, &[], &[("PORT", port_text.as_str())])
-            .expect("launch");
-        match wait_for_http(port, "/", Duration::from_secs(30)) {
-            Ok(response) => {
-                assert_eq!(response.status, 200, "{}", response.body);
-                (running, port, response.body)
-            }
-            Err(error) => panic!("the app did not answer: {error}\n{}", running.output()),
+    /// Starts a web process (the default one, or `process`) in a container with `PORT` set,
+    /// waits until it answers `/`, and calls `f` with its address on this machine and that
+    /// answer; the container is removed afterwards.
+    pub fn serve<R>(&self, process: Option<&str>, f: impl FnOnce(std::net::SocketAddr, Response) -> R) -> R {
+        let mut container = ContainerConfig::new();
+        container
+            .expose_port(APP_PORT)
+            .env("PORT", APP_PORT.to_string());
+        if let Some(process) = process {
+            container.entrypoint(process);
         }
+        let mut result = None;
+        self.context(|context| {
+            context.start_container(container, |container| {
+                let address = container.address_for_port(APP_PORT);
+                let deadline = Instant::now() + Duration::from_secs(30);
+                let response = loop {
+                    match http_get(address.port(), "/") {
+                        Ok(response) => break response,
+                        Err(error) if Instant::now() > deadline => panic!(
+                            "the app did not answer: {error}\n{}",
+                            container.logs_now().stderr
+                        ),
+                        Err(_) => std::thread::sleep(Duration::from_millis(100)),
+                    }
+                };
+                assert_eq!(response.status, 200, "{}", response.body);
+                result = Some(f(address, response));
+            });
+        });
+        result.expect("the container ran")
     }
 
-    /// [`Self::serve`] without the port.
-    pub fn get(&self, process: Option<&str>) -> (RunningProcess, String) {
-        let (running, _, body) = self.serve(process);
-        (running, body)
+    /// What the default process (or `process`) answers on `/`.
+    pub fn get(&self, process: Option<&str>) -> String {
+        self.serve(process, |_, response| response.body)
     }
 
     /// Runs a process to completion and returns its output.
     pub fn run_to_exit(&self, process: Option<&str>) -> String {
-        self.run_with_args(process, &[])
+        self.run_with(process, &[], &[])
     }
 
     /// Runs a process with arguments appended to its own, to completion; returns its output.
     pub fn run_with_args(&self, process: Option<&str>, args: &[&str]) -> String {
-        let mut running = self.platform.launch(process, args, &[]).expect("launch");
-        // Long enough for `go vet` of a web app from a cold build cache in the container.
-        let code = running.wait_for_exit(Duration::from_mins(5));
-        assert_eq!(code, Some(0), "process output:\n{}", running.output());
-        running.output()
+        self.run_with(process, args, &[])
+    }
+
+    /// [`Self::run_with_args`] with extra environment variables; asserts that it exits with 0.
+    pub fn run_with(&self, process: Option<&str>, args: &[&str], env: &[(&str, &str)]) -> String {
+        let mut container = ContainerConfig::new();
+        if let Some(process) = process {
+            container.entrypoint(process);
+        }
+        if !args.is_empty() {
+            container.command(args.iter().copied());
+        }
+        container.envs(env.iter().copied());
+        let mut output = None;
+        self.context(|context| {
+            context.start_container(container, |container| {
+                let logs = container.logs_wait();
+                let code = docker(&["inspect", "--format", "{{.State.ExitCode}}", &container.container_name])
+                    .map(|out| String::from_utf8_lossy(&out).trim().to_string())
+                    .expect("docker inspect");
+                assert_eq!(code, "0", "process output:\n{}{}", logs.stdout, logs.stderr);
+                output = Some(format!("{}{}", logs.stdout, logs.stderr));
+            });
+        });
+        output.expect("the container ran")
+    }
+
+    fn cache_metadata(&self) -> Option<Value> {
+        serde_json::from_slice(&self.cache().read(CACHE_METADATA).ok()?).ok()
+    }
+
+    /// The `[metadata]` the buildpack wrote for a cached layer, as the cache holds it.
+    #[must_use]
+    pub fn cached_layer_metadata(&self, name: &str) -> Option<Value> {
+        self.cached_layer_entry(name)
+            .map(|layer| layer["data"].clone())
+    }
+
+    fn cached_layer_entry(&self, name: &str) -> Option<Value> {
+        let mut metadata = self.cache_metadata()?;
+        layer_entry_mut(&mut metadata, name).map(Value::take)
+    }
+
+    /// The digest of a cached layer's contents as the build cache stores it: unchanged between
+    /// two builds exactly when the layer's files are.
+    #[must_use]
+    pub fn cached_layer_digest(&self, name: &str) -> Option<String> {
+        self.cached_layer_entry(name)
+            .and_then(|layer| layer["sha"].as_str().map(String::from))
+    }
+
+    /// The bytes each cached layer takes in the build cache, by layer name.
+    #[must_use]
+    pub fn cached_layer_sizes(&self) -> std::collections::BTreeMap<String, u64> {
+        let mut sizes = std::collections::BTreeMap::new();
+        let cache = self.cache().export().expect("export the cache");
+        let mut archive = tar::Archive::new(cache.as_slice());
+        let by_digest: std::collections::BTreeMap<String, String> =
+            layer_names(&self.cache_metadata().unwrap_or_default())
+                .into_iter()
+                .filter_map(|name| Some((format!("{}.tar", self.cached_layer_digest(&name)?), name)))
+                .collect();
+        for entry in archive.entries().expect("cache tar").flatten() {
+            let path = entry.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            let file = path.rsplit('/').next().unwrap_or_default();
+            if let Some(name) = by_digest.get(file) {
+                sizes.insert(name.clone(), entry.header().size().unwrap_or_default());
+            }
+        }
+        sizes
+    }
+
+    /// Damages a layer in the build cache as if an earlier build had left it damaged and the
+    /// exporter had cached it so: every regular file's contents pass through `edit` (by its
+    /// path in the layer tarball), which may change them or drop the entry (`None`). The
+    /// layer's digest is updated with it, so the restorer (which checks digests) restores the
+    /// damaged files.
+    ///
+    /// # Errors
+    /// When the layer is not cached or its tarball cannot be rewritten.
+    pub fn damage_cached_layer(
+        &self,
+        name: &str,
+        edit: impl FnMut(&str, Vec<u8>) -> Option<Vec<u8>>,
+    ) -> Result<(), String> {
+        let cache = self.cache();
+        let digest = self
+            .cached_layer_digest(name)
+            .ok_or_else(|| format!("no cached layer {name}"))?;
+        let original = cache.read(&format!("committed/{digest}.tar"))?;
+        let rewritten = crate::layer_tar::edit_files(&original, edit)?;
+        let new_digest = format!(
+            "sha256:{}",
+            crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(&rewritten))
+        );
+        let mut metadata = self.cache_metadata().ok_or("no cache metadata")?;
+        layer_entry_mut(&mut metadata, name)
+            .ok_or_else(|| format!("no cached layer {name}"))?["sha"] = Value::String(new_digest.clone());
+        let metadata = serde_json::to_vec(&metadata).map_err(|e| e.to_string())?;
+        cache.write(
+            CACHE_METADATA,
+            &[
+                (&format!("committed/{new_digest}.tar"), &rewritten),
+                (CACHE_METADATA, &metadata),
+            ],
+        )
+    }
+
+    /// Replaces the `[metadata]` the build cache holds for a layer, as a buildpack of another
+    /// shape (or a damaged cache) would have left it.
+    ///
+    /// # Errors
+    /// When the cache has no metadata or it cannot be written.
+    pub fn replace_cached_layer_metadata(&self, name: &str, data: Value) -> Result<(), String> {
+        let mut metadata = self.cache_metadata().ok_or("no cache metadata")?;
+        layer_entry_mut(&mut metadata, name)
+            .ok_or_else(|| format!("no cached layer {name}"))?["data"] = data;
+        let metadata = serde_json::to_vec(&metadata).map_err(|e| e.to_string())?;
+        self.cache()
+            .write(CACHE_METADATA, &[(CACHE_METADATA, &metadata)])
+    }
+
+    /// Empties the build cache, as `pack build --clear-cache` does.
+    ///
+    /// # Errors
+    /// When the volume cannot be removed.
+    pub fn discard_cache(&self) -> Result<(), String> {
+        self.cache().remove()
+    }
+
+    /// Every file that holds `needle`, in the image (`/image/<path>`) or the build cache
+    /// (`/cache/<path>`, and `/cache/<layer tarball>/<path>` inside a cached layer).
+    ///
+    /// # Errors
+    /// When the image or the cache cannot be read.
+    pub fn files_containing(&self, needle: &[u8]) -> Result<Vec<String>, String> {
+        let mut found = Vec::new();
+        crate::layer_tar::find_in_tar(&self.image().export()?, needle, "/image", &mut found)?;
+        if let Ok(cache) = self.cache().export() {
+            crate::layer_tar::find_in_tar(&cache, needle, "/cache", &mut found)?;
+        }
+        Ok(found)
     }
 }
 
 /// The build log without colour codes.
 #[must_use]
 pub fn plain(log: &str) -> String {
-    let mut out = String::with_capacity(log.len());
-    let mut chars = log.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for next in chars.by_ref() {
-                if next.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::plain(log)
 }
 
 pub fn assert_contains(log: &str, expected: &str) {
     let log = plain(log);
     assert!(log.contains(expected), "expected {expected:?} in:\n{log}");
+}
+
+/// Where a file of the app is in the build container.
+#[must_use]
+pub fn in_workspace(relative: &str) -> String {
+    Path::new("/workspace").join(relative).display().to_string()
 }

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Sets up the CNB platform the end-to-end tests run on, on a bare Debian 12 machine, as root:
+# Debian's docker.io, debootstrap and musl-tools; a Docker daemon (started when none answers);
+# `pack` and the lifecycle pinned in tools/cnb-pack and tools/cnb-lifecycle, built with the
+# machine's Go; Debian bookworm build and run images made with debootstrap; the buildpack
+# packaged for musl; and the builder of tools/platform/builder.toml made with `pack builder
+# create`. Every step is cached outside the repository ($GO_CNB_TEST_CACHE, default
+# ~/.cache/go-cnb-test) and skipped when already done; a step killed halfway is redone.
+#
+#   tools/platform/setup.sh          set up (idempotent)
+#   tools/platform/setup.sh stop     stop the Docker daemon if an earlier setup started it
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+cache="${GO_CNB_TEST_CACHE:-$HOME/.cache/go-cnb-test}/platform"
+mkdir -p "$cache"
+
+BUILDER=gocnb/builder:bookworm
+BUILDER_NO_GIT=gocnb/builder:bookworm-no-git
+BUILD_IMAGE=gocnb/build:bookworm
+BUILD_IMAGE_NO_GIT=gocnb/build:bookworm-no-git
+RUN_IMAGE=gocnb/run:bookworm
+MUSL_TARGET=x86_64-unknown-linux-musl
+
+say() { printf '[platform] %s\n' "$*"; }
+fail() {
+  printf '[platform] error: %s\n' "$*" >&2
+  exit 1
+}
+
+if [[ "${1:-}" == stop ]]; then
+  # Only a daemon this script started is stopped: its pid file is ours.
+  if [[ -f "$cache/dockerd.pid" ]]; then
+    pid="$(cat "$cache/dockerd.pid")"
+    rm -f "$cache/dockerd.pid"
+    if kill "$pid" 2>/dev/null; then
+      say "stopping the Docker daemon this set-up started (pid $pid)"
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    fi
+  fi
+  exit 0
+fi
+
+[[ "$(id -u)" == 0 ]] || fail "run as root: the set-up installs Debian packages and starts dockerd"
+command -v go >/dev/null || fail "the machine's Go (1.26 or newer) is needed to build pack and the lifecycle"
+
+# --- Debian packages
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v musl-gcc >/dev/null || missing+=(musl-tools)
+if ((${#missing[@]})); then
+  say "installing ${missing[*]} (apt-get)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! rustup target list --installed | grep -qx "$MUSL_TARGET"; then
+  say "adding the Rust target $MUSL_TARGET"
+  rustup target add "$MUSL_TARGET"
+fi
+
+# --- Docker daemon
+if docker info >/dev/null 2>&1; then
+  say "a Docker daemon answers"
+else
+  say "starting dockerd (overlay2, no iptables; log in $cache/dockerd.log)"
+  # No iptables: containers on the bridge reach this machine's own addresses only, and
+  # published ports go through docker-proxy on 127.0.0.1.
+  nohup dockerd --storage-driver overlay2 --iptables=false --pidfile "$cache/dockerd.pid.daemon" \
+    >"$cache/dockerd.log" 2>&1 &
+  echo $! >"$cache/dockerd.pid"
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  if ! docker info >/dev/null 2>&1; then
+    tail -n 20 "$cache/dockerd.log" >&2 || true
+    fail "no Docker daemon answers and none could be started (see above). Start one (dockerd, as root) and run this again."
+  fi
+fi
+
+# --- pack and the lifecycle, built with the machine's Go from the pinned modules.
+# go.sum is complete and committed: every module is checked against it, and the checksum
+# database (unreachable here) is never asked.
+go_build() { # module dir, output, ldflags, packages...
+  local dir="$1" out="$2" ldflags="$3"
+  shift 3
+  (cd "$repo/$dir" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=readonly GOSUMDB=off \
+    go build -trimpath -ldflags "$ldflags" -o "$out" "$@")
+}
+pinned() { sed -n "s|^\t$2 \(v[^ ]*\).*|\1|p" "$repo/$1/go.mod" | head -n 1; }
+
+pack_version="$(pinned tools/cnb-pack github.com/buildpacks/pack)"
+pack_key="$(cat "$repo/tools/cnb-pack/go.mod" "$repo/tools/cnb-pack/go.sum" | sha256sum | cut -c1-16)"
+if [[ "$(cat "$cache/pack.key" 2>/dev/null)" != "$pack_key" ]] || ! command -v pack >/dev/null; then
+  say "building pack $pack_version"
+  go_build tools/cnb-pack "$cache/pack.new" \
+    "-s -w -X github.com/buildpacks/pack/pkg/client.Version=${pack_version#v}" github.com/buildpacks/pack
+  install -m 0755 "$cache/pack.new" /usr/local/bin/pack
+  rm -f "$cache/pack.new"
+  echo "$pack_key" >"$cache/pack.key"
+fi
+say "pack $(pack version)"
+
+lifecycle_version="$(pinned tools/cnb-lifecycle github.com/buildpacks/lifecycle)"
+lifecycle_key="$(cat "$repo/tools/cnb-lifecycle/go.mod" "$repo/tools/cnb-lifecycle/go.sum" \
+  "$repo/tools/platform/lifecycle.toml" | sha256sum | cut -c1-16)"
+lifecycle_tgz="$cache/lifecycle-$lifecycle_key.tgz"
+if [[ ! -f "$lifecycle_tgz" ]]; then
+  say "building the lifecycle $lifecycle_version"
+  staging="$(mktemp -d "$cache/lifecycle.XXXXXX")"
+  mkdir "$staging/lifecycle"
+  go_build tools/cnb-lifecycle "$staging/lifecycle" \
+    "-s -w -X github.com/buildpacks/lifecycle/cmd.Version=${lifecycle_version#v}" \
+    github.com/buildpacks/lifecycle/cmd/lifecycle github.com/buildpacks/lifecycle/cmd/launcher
+  for phase in analyzer detector restorer builder exporter creator rebaser extender; do
+    ln -s lifecycle "$staging/lifecycle/$phase"
+  done
+  cp "$repo/tools/platform/lifecycle.toml" "$staging/lifecycle.toml"
+  tar -C "$staging" -czf "$lifecycle_tgz.new" lifecycle.toml lifecycle
+  mv "$lifecycle_tgz.new" "$lifecycle_tgz"
+  rm -rf "$staging"
+fi
+
+# --- Base images: Debian bookworm from the machine's Debian mirror, as the CNB platform spec
+# asks of stack images (a cnb user 1000:1000 with a home, CNB_USER_ID/CNB_GROUP_ID, the
+# io.buildpacks.base.* labels, /etc/os-release). An image exists only once `docker import`
+# finished, and carries the key of what it was made from: a killed run leaves nothing usable.
+image_key() { docker image inspect -f '{{index .Config.Labels "gocnb.setup.key"}}' "$1" 2>/dev/null || true; }
+
+make_rootfs() { # dir, extra packages (comma separated)
+  local dir="$1" packages="$2"
+  rm -rf "$dir" "$dir.new"
+  debootstrap --variant=minbase --include="$packages" bookworm "$dir.new" >"$cache/debootstrap.log" 2>&1 ||
+    { tail -n 20 "$cache/debootstrap.log" >&2; fail "debootstrap failed (log above)"; }
+  echo 'cnb:x:1000:1000:cnb:/home/cnb:/bin/bash' >>"$dir.new/etc/passwd"
+  echo 'cnb:x:1000:' >>"$dir.new/etc/group"
+  echo 'cnb:*:19000:0:99999:7:::' >>"$dir.new/etc/shadow"
+  install -d -o 1000 -g 1000 "$dir.new/home/cnb"
+  rm -rf "$dir.new/var/cache/apt/archives/"*.deb "$dir.new/var/lib/apt/lists/"*
+  mv "$dir.new" "$dir"
+}
+
+import_image() { # rootfs dir, name, key
+  local dir="$1" name="$2" key="$3"
+  tar -C "$dir" -c . | docker import \
+    --change 'ENV CNB_USER_ID=1000' --change 'ENV CNB_GROUP_ID=1000' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'USER 1000:1000' --change 'WORKDIR /home/cnb' \
+    --change 'LABEL io.buildpacks.base.distro.name=debian' \
+    --change 'LABEL io.buildpacks.base.distro.version=12' \
+    --change "LABEL io.buildpacks.base.maintainer=gocnb" \
+    --change "LABEL gocnb.setup.key=$key" \
+    - "$name" >/dev/null
+}
+
+base_key="$(sha256sum "$0" | cut -c1-16)"
+if [[ "$(image_key "$BUILD_IMAGE")" != "$base_key" || "$(image_key "$BUILD_IMAGE_NO_GIT")" != "$base_key" ]]; then
+  say "making the build images from debootstrap (ca-certificates git gcc libc6-dev)"
+  make_rootfs "$cache/rootfs-build" ca-certificates,git,gcc,libc6-dev,tar
+  import_image "$cache/rootfs-build" "$BUILD_IMAGE" "$base_key"
+  # A minimal build image, as some builders are: no git.
+  rm -f "$cache/rootfs-build/usr/bin/git"
+  import_image "$cache/rootfs-build" "$BUILD_IMAGE_NO_GIT" "$base_key"
+  rm -rf "$cache/rootfs-build"
+fi
+if [[ "$(image_key "$RUN_IMAGE")" != "$base_key" ]]; then
+  say "making the run image from debootstrap (ca-certificates tzdata)"
+  make_rootfs "$cache/rootfs-run" ca-certificates,tzdata
+  import_image "$cache/rootfs-run" "$RUN_IMAGE" "$base_key"
+  rm -rf "$cache/rootfs-run"
+fi
+
+# --- The buildpack, packaged for the musl target, and the builders.
+say "packaging the buildpack (release, $MUSL_TARGET)"
+buildpack_dir="$(cd "$repo" && cargo run --quiet --locked --package e2e-harness -- package)"
+
+builder_key="$( (cat "$repo/tools/platform/builder.toml" "$lifecycle_tgz"
+  docker image inspect -f '{{.Id}}' "$BUILD_IMAGE" "$BUILD_IMAGE_NO_GIT" "$RUN_IMAGE"
+  find "$buildpack_dir" -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)"
+make_builder() { # name, build image
+  local name="$1" build_image="$2" staging
+  if [[ "$(cat "$cache/${name//[\/:]/_}.key" 2>/dev/null)" == "$builder_key" ]] &&
+    docker image inspect "$name" >/dev/null 2>&1; then
+    return
+  fi
+  say "creating the builder $name"
+  rm -f "$cache/${name//[\/:]/_}.key"
+  staging="$(mktemp -d "$cache/builder.XXXXXX")"
+  sed -e "s|@LIFECYCLE@|$lifecycle_tgz|" -e "s|@BUILDPACK@|$buildpack_dir|" \
+    -e "s|@BUILD_IMAGE@|$build_image|" -e "s|@RUN_IMAGE@|$RUN_IMAGE|" \
+    "$repo/tools/platform/builder.toml" >"$staging/builder.toml"
+  pack builder create "$name" --config "$staging/builder.toml" --pull-policy never \
+    >"$cache/builder.log" 2>&1 || { cat "$cache/builder.log" >&2; fail "pack builder create failed (log above)"; }
+  rm -rf "$staging"
+  echo "$builder_key" >"$cache/${name//[\/:]/_}.key"
+}
+make_builder "$BUILDER" "$BUILD_IMAGE"
+make_builder "$BUILDER_NO_GIT" "$BUILD_IMAGE_NO_GIT"
+pack config trusted-builders add "$BUILDER" >/dev/null
+pack config trusted-builders add "$BUILDER_NO_GIT" >/dev/null
+pack config pull-policy if-not-present >/dev/null
+
+say "ready: builder $BUILDER (lifecycle $lifecycle_version, pack $pack_version)"
