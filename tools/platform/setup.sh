@@ -168,15 +168,29 @@ if [[ "$(image_key "$RUN_IMAGE")" != "$base_key" ]]; then
   rm -rf "$cache/rootfs-run"
 fi
 
+# Run images that say they are for another architecture (the same files): the lifecycle takes
+# the build's target from the run image, so builders with them build as for arm64 or ppc64le.
+for arch in arm64 ppc64le; do
+  layers() { docker image inspect -f '{{json .RootFS.Layers}}' "$1" 2>/dev/null || true; }
+  if [[ "$(layers "$RUN_IMAGE-$arch")" != "$(layers "$RUN_IMAGE")" ]]; then
+    say "making the run image $RUN_IMAGE-$arch"
+    work="$(mktemp -d "$cache/arch.XXXXXX")"
+    docker save "$RUN_IMAGE" | tar -C "$work" -x
+    python3 "$repo/tools/platform/retag-arch.py" "$work" "$arch" "$RUN_IMAGE-$arch"
+    tar -C "$work" -c . | docker load >/dev/null
+    rm -rf "$work"
+  fi
+done
+
 # --- The buildpack, packaged for the musl target, and the builders.
 say "packaging the buildpack (release, $MUSL_TARGET)"
 buildpack_dir="$(cd "$repo" && cargo run --quiet --locked --package e2e-harness -- package)"
 
 builder_key="$( (cat "$repo/tools/platform/builder.toml" "$lifecycle_tgz"
-  docker image inspect -f '{{.Id}}' "$BUILD_IMAGE" "$BUILD_IMAGE_NO_GIT" "$RUN_IMAGE"
+  docker image inspect -f '{{.Id}}' "$BUILD_IMAGE" "$BUILD_IMAGE_NO_GIT" "$RUN_IMAGE" "$RUN_IMAGE-arm64" "$RUN_IMAGE-ppc64le"
   find "$buildpack_dir" -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)"
-make_builder() { # name, build image
-  local name="$1" build_image="$2" staging
+make_builder() { # name, build image, run image
+  local name="$1" build_image="$2" run_image="$3" staging
   if [[ "$(cat "$cache/${name//[\/:]/_}.key" 2>/dev/null)" == "$builder_key" ]] &&
     docker image inspect "$name" >/dev/null 2>&1; then
     return
@@ -185,17 +199,20 @@ make_builder() { # name, build image
   rm -f "$cache/${name//[\/:]/_}.key"
   staging="$(mktemp -d "$cache/builder.XXXXXX")"
   sed -e "s|@LIFECYCLE@|$lifecycle_tgz|" -e "s|@BUILDPACK@|$buildpack_dir|" \
-    -e "s|@BUILD_IMAGE@|$build_image|" -e "s|@RUN_IMAGE@|$RUN_IMAGE|" \
+    -e "s|@BUILD_IMAGE@|$build_image|" -e "s|@RUN_IMAGE@|$run_image|" \
     "$repo/tools/platform/builder.toml" >"$staging/builder.toml"
   pack builder create "$name" --config "$staging/builder.toml" --pull-policy never \
     >"$cache/builder.log" 2>&1 || { cat "$cache/builder.log" >&2; fail "pack builder create failed (log above)"; }
   rm -rf "$staging"
   echo "$builder_key" >"$cache/${name//[\/:]/_}.key"
 }
-make_builder "$BUILDER" "$BUILD_IMAGE"
-make_builder "$BUILDER_NO_GIT" "$BUILD_IMAGE_NO_GIT"
-pack config trusted-builders add "$BUILDER" >/dev/null
-pack config trusted-builders add "$BUILDER_NO_GIT" >/dev/null
+make_builder "$BUILDER" "$BUILD_IMAGE" "$RUN_IMAGE"
+make_builder "$BUILDER_NO_GIT" "$BUILD_IMAGE_NO_GIT" "$RUN_IMAGE"
+make_builder "$BUILDER-run-arm64" "$BUILD_IMAGE" "$RUN_IMAGE-arm64"
+make_builder "$BUILDER-run-ppc64le" "$BUILD_IMAGE" "$RUN_IMAGE-ppc64le"
+for name in "$BUILDER" "$BUILDER_NO_GIT" "$BUILDER-run-arm64" "$BUILDER-run-ppc64le"; do
+  pack config trusted-builders add "$name" >/dev/null
+done
 pack config pull-policy if-not-present >/dev/null
 
 say "ready: builder $BUILDER (lifecycle $lifecycle_version, pack $pack_version)"

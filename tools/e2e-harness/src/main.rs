@@ -59,7 +59,7 @@ fn run(args: &[String]) -> Result<(), String> {
     env.extend(platform_env);
     let image = format!("gocnb-local-{name}");
     println!("[cnb-local] pack build {image} --builder {} --path {}", builder(), app.display());
-    let (log, took) = pack_build(&image, &builder(), &app, &buildpack, &env)?;
+    let (log, took) = pack_build(&image, &builder(), &app, &[&buildpack], &env, &[])?;
     print!("{log}");
     println!("[cnb-local] pack build took {:.1}s", took.as_secs_f64());
 

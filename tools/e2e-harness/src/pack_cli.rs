@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// One `pack build` of `app` into `image` on `builder` with this buildpack (its directory) and
-/// the build cache in the volume `<image>.build-cache`. Returns pack's output and how long it
+/// One `pack build` of `app` into `image` on `builder` with `buildpacks` (directories) and
+/// the build cache in the volume `<image>.build-cache`, `volumes` (`pack build --volume`) mounted. Returns pack's output and how long it
 /// took; a failed build is an error holding the output.
 ///
 /// # Errors
@@ -16,8 +16,9 @@ pub fn pack_build(
     image: &str,
     builder: &str,
     app: &Path,
-    buildpack: &Path,
+    buildpacks: &[&Path],
     env: &[(String, String)],
+    volumes: &[String],
 ) -> Result<(String, Duration), String> {
     let mut command = Command::new("pack");
     command
@@ -26,9 +27,13 @@ pub fn pack_build(
         .arg("--cache")
         .arg(format!("type=build;format=volume;name={image}.build-cache"))
         .arg("--path")
-        .arg(app)
-        .arg("--buildpack")
-        .arg(buildpack);
+        .arg(app);
+    for buildpack in buildpacks {
+        command.arg("--buildpack").arg(buildpack);
+    }
+    for volume in volumes {
+        command.args(["--volume", volume]);
+    }
     for (name, value) in env {
         command.args(["--env", &format!("{name}={value}")]);
     }

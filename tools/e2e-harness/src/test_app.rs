@@ -28,6 +28,13 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_BUILDER: &str = "gocnb/builder:bookworm";
 /// The same builder on a build image without git.
 pub const BUILDER_WITHOUT_GIT: &str = "gocnb/builder:bookworm-no-git";
+/// The builder whose run image is for `arch` (made by `tools/platform/setup.sh` for arm64 and
+/// ppc64le): the lifecycle takes the build's target from the run image.
+#[must_use]
+pub fn builder_for_run_arch(arch: &str) -> String {
+    format!("{DEFAULT_BUILDER}-run-{arch}")
+}
+
 /// The port apps listen on in their containers (`PORT`).
 pub const APP_PORT: u16 = 8080;
 /// Runs the arguments as a command of its own in the image's environment (what `docker run
@@ -121,6 +128,19 @@ pub struct TestApp {
     image_name: RefCell<Option<String>>,
     /// Copies of the image's files made for the test, removed with the app.
     unpacked: RefCell<Vec<tempfile::TempDir>>,
+    /// Mounted into the build container (`pack build --volume`), which libcnb-test cannot do:
+    /// builds with volumes run pack directly, into an image of the harness's own naming.
+    volumes: Vec<String>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if !self.volumes.is_empty() {
+            if let Some(image) = self.image_name.borrow().as_deref() {
+                crate::pack_cli::remove_image(image);
+            }
+        }
+    }
 }
 
 /// Copies `test-fixtures/<fixture>` so the test may edit it, and starts its services.
@@ -150,7 +170,42 @@ pub fn app_on(fixture: &str, builder: &str) -> TestApp {
         context: RefCell::new(None),
         image_name: RefCell::new(None),
         unpacked: RefCell::new(Vec::new()),
+        volumes: Vec::new(),
     }
+}
+
+/// [`app`] whose builds see `files` (path in the build container, contents) at `/platform/…`
+/// paths, as a platform mounts service bindings: `pack build --volume` of a directory per
+/// binding. libcnb-test cannot mount volumes, so these builds run `pack build` directly and
+/// their processes run with `docker run`.
+#[must_use]
+pub fn app_with_bindings(fixture: &str, files: &[(&str, String)]) -> TestApp {
+    let mut app = app(fixture);
+    let bindings = app.dir.path().join("bindings");
+    let mut mounts = std::collections::BTreeSet::new();
+    for (path, contents) in files {
+        let relative = path
+            .strip_prefix("/platform/")
+            .expect("binding files are under /platform");
+        let (binding_root, rest) = relative.split_once('/').expect("<root>/<binding>/<file>");
+        let (binding, _) = rest.split_once('/').expect("<binding>/<file>");
+        let host = bindings.join(relative);
+        std::fs::create_dir_all(host.parent().expect("parent")).expect("binding dir");
+        std::fs::write(&host, contents).expect("binding file");
+        mounts.insert(format!(
+            "{}:/platform/{binding_root}/{binding}:ro",
+            bindings.join(binding_root).join(binding).display()
+        ));
+    }
+    // The build user (another uid) must be able to read them.
+    let status = std::process::Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(&bindings)
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+    app.volumes = mounts.into_iter().collect();
+    app
 }
 
 /// Layer names under `buildpacks[*].layers` of a lifecycle metadata document.
@@ -200,6 +255,9 @@ impl TestApp {
             env.retain(|(k, _)| k != key);
             env.push(((*key).to_string(), (*value).to_string()));
         }
+        if !self.volumes.is_empty() {
+            return self.build_with_volumes(&env, expected);
+        }
         let mut config = BuildConfig::new(&self.builder, self.source());
         config
             .buildpacks([
@@ -234,6 +292,41 @@ impl TestApp {
             *self.image_name.borrow_mut() = Some(name);
         }
         *self.context.borrow_mut() = Some(context);
+        self.report(log, succeeded)
+    }
+
+    /// A build `pack` runs with [`Self::volumes`] mounted, into an image named for the app.
+    fn build_with_volumes(&self, env: &[(String, String)], expected: PackResult) -> BuildReport {
+        let image = format!(
+            "gocnb-e2e-{}",
+            self.dir
+                .path()
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default()
+                .trim_start_matches('.')
+        );
+        let result = crate::pack_cli::pack_build(
+            &image,
+            &self.builder,
+            &self.source(),
+            &[buildpack_dir().as_path(), home_probe_dir().as_path()],
+            env,
+            &self.volumes,
+        );
+        let (log, succeeded) = match (result, expected) {
+            (Ok((log, _)), PackResult::Success) => (log, true),
+            (Err(log), PackResult::Failure) => (log, false),
+            (Ok((log, _)), PackResult::Failure) => panic!("the build should have failed:\n{log}"),
+            (Err(log), PackResult::Success) => panic!("{log}"),
+        };
+        if succeeded {
+            *self.image_name.borrow_mut() = Some(image);
+        }
+        self.report(log, succeeded)
+    }
+
+    fn report(&self, log: String, succeeded: bool) -> BuildReport {
         let home_entries = crate::plain(&log)
             .lines()
             .filter_map(|line| line.split("[home-probe] ").nth(1))
@@ -415,6 +508,17 @@ impl TestApp {
             container.entrypoint(process);
         }
         let mut result = None;
+        if self.context.borrow().is_none() {
+            // Built by pack directly (with volumes): run it as a user would.
+            let port = crate::free_port().expect("port");
+            let running =
+                crate::pack_cli::RunningContainer::start(&self.image().0, process, port)
+                    .expect("docker run");
+            let response = crate::wait_for_http(port, "/", Duration::from_secs(30))
+                .unwrap_or_else(|error| panic!("the app did not answer: {error}\n{}", running.logs()));
+            assert_eq!(response.status, 200, "{}", response.body);
+            return f(std::net::SocketAddr::from(([127, 0, 0, 1], port)), response);
+        }
         self.context(|context| {
             context.start_container(container, |container| {
                 let address = container.address_for_port(APP_PORT);

@@ -3,14 +3,12 @@
 //! app and in the build information embedded in the image's binaries.
 
 use e2e_harness::go_binary::build_setting_of_file;
-use e2e_harness::test_app::{app, app_with, assert_contains, plain, TestApp};
+use e2e_harness::test_app::{app, app_on, assert_contains, plain, TestApp, BUILDER_WITHOUT_GIT};
 use sha2::{Digest, Sha256};
 
 /// root-main answering which build tags and experiments it was compiled with.
-fn tag_reporting_app(
-    configure: impl FnOnce(e2e_harness::Platform) -> e2e_harness::Platform,
-) -> TestApp {
-    let app = app_with("root-main", configure);
+fn tag_reporting_app() -> TestApp {
+    let app = app("root-main");
     for (tag, constant) in [
         ("heroku", "onHeroku"),
         ("extra", "extraTag"),
@@ -37,7 +35,7 @@ fn tag_reporting_app(
 }
 
 fn image_binary(app: &TestApp, name: &str) -> std::path::PathBuf {
-    app.platform
+    app
         .unpack_image()
         .expect("unpack image")
         .join("layers/gocnb_go/target/bin")
@@ -47,7 +45,7 @@ fn image_binary(app: &TestApp, name: &str) -> std::path::PathBuf {
 #[test]
 fn build_tags_and_experiments_reach_the_binary_which_is_trimmed_and_reproducible() {
     let settings = [("GOFLAGS", "-tags=extra"), ("GOEXPERIMENT", "jsonv2")];
-    let app = tag_reporting_app(|platform| platform);
+    let app = tag_reporting_app();
     let report = app.build_ok(&settings);
     let goproxy = app.services.goproxy_url();
     assert_contains(
@@ -60,7 +58,7 @@ fn build_tags_and_experiments_reach_the_binary_which_is_trimmed_and_reproducible
              - GONOSUMDB=example.test\n"
         ),
     );
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(
         body,
         "heroku=true extra=true jsonv2=true go1.25.5 X:jsonv2\n"
@@ -86,7 +84,7 @@ fn build_tags_and_experiments_reach_the_binary_which_is_trimmed_and_reproducible
     }
 
     // The same source built again on another platform, from empty caches, gives the same bytes.
-    let again = tag_reporting_app(|platform| platform);
+    let again = tag_reporting_app();
     again.build_ok(&settings);
     let again_bytes = std::fs::read(image_binary(&again, "myapp")).expect("read binary");
     assert_eq!(
@@ -98,7 +96,7 @@ fn build_tags_and_experiments_reach_the_binary_which_is_trimmed_and_reproducible
 
 #[test]
 fn without_user_tags_the_heroku_tag_alone_is_set_and_overridden_variables_are_named() {
-    let app = tag_reporting_app(|platform| platform);
+    let app = tag_reporting_app();
     // Variables the buildpack points at its layers are named, not silently replaced.
     let report = app.build_ok(&[("GOBIN", "/tmp/my-bin"), ("GOCACHE", "/tmp/my-cache")]);
     assert_contains(
@@ -109,7 +107,7 @@ fn without_user_tags_the_heroku_tag_alone_is_set_and_overridden_variables_are_na
         &report.log,
         "GOCACHE=/tmp/my-cache, GOBIN=/tmp/my-bin are overridden.",
     );
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "heroku=true extra=false jsonv2=false go1.25.5\n");
 }
 
@@ -150,7 +148,7 @@ fn a_git_checkout_gets_its_commit_stamped_where_git_exists() {
 
 #[test]
 fn a_git_checkout_builds_without_git_in_the_build_image() {
-    let app = app_with("root-main", |platform| platform.without_program("git"));
+    let app = app_on("root-main", BUILDER_WITHOUT_GIT);
     commit_app(&app);
     let report = app.build_ok(&[]);
     assert_contains(
@@ -166,6 +164,6 @@ fn a_git_checkout_builds_without_git_in_the_build_image() {
         build_setting_of_file(&image_binary(&app, "myapp"), "vcs.revision"),
         None
     );
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "hello from root-main, built with go1.25.5\n");
 }

@@ -1,5 +1,5 @@
-//! End-to-end: the packaged buildpack through the real CNB lifecycle, apps launched and asked over
-//! HTTP, rebuilt with and without changes.
+//! The basics through pack: apps built, started in containers and asked over HTTP, rebuilt with
+//! and without changes.
 
 use e2e_harness::cyclonedx::{assert_sbom_describes_binaries, exported_sbom};
 use e2e_harness::test_app::{app, assert_contains, plain};
@@ -24,7 +24,7 @@ fn root_main_package_builds_serves_and_rebuilds_from_cache() {
         vec!["go-build-cache", "go-dist", "go-modules", "target"]
     );
     app.assert_processes(&[("myapp", false), ("web", true)]);
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "hello from root-main, built with go1.25.5\n");
 
     // A rebuild without changes reuses every cache and downloads nothing.
@@ -47,7 +47,7 @@ fn root_main_package_builds_serves_and_rebuilds_from_cache() {
     app.write("main.go", &edited);
     let third = app.build_ok(&[]);
     assert_contains(&third.log, "Reusing Go 1.25.5 from the cache");
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "hello again from root-main, built with go1.25.5\n");
 }
 
@@ -63,7 +63,7 @@ fn web_and_worker_commands_become_processes() {
         ["web", "worker"].iter().map(|s| (*s).to_string()).collect()
     );
 
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "hello from the web process\n");
     let worker_output = app.run_to_exit(Some("worker"));
     assert_eq!(worker_output, "hello from the worker process: job done\n");
@@ -79,10 +79,10 @@ fn several_binaries_without_web_get_no_default_and_a_warning() {
         "None of the binaries is named `web`, so the image has no default process.",
     );
     assert_contains(&report.log, "set GO_INSTALL_PACKAGE_SPEC");
-    let processes = app.platform.processes().expect("processes");
+    let processes = app.processes().expect("processes");
     assert!(processes.iter().all(|p| !p.default));
     assert_eq!(processes.len(), 2);
-    let (_api, body) = app.get(Some("api"));
+    let body = app.get(Some("api"));
     assert_eq!(body, "hello from the web process\n");
 }
 
@@ -104,7 +104,7 @@ fn module_dependencies_come_from_goproxy_and_are_cached() {
             .any(|d| d == "/goproxy/example.test/banner/@v/v1.0.0.zip"),
         "{downloads:?}"
     );
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "*** hello, with-dependency (greeting v1.1.0) ***\n");
 
     app.services.server.clear_requests();
@@ -137,23 +137,21 @@ fn changing_go_version_replaces_go_dist_and_discards_build_cache() {
     );
     assert_contains(&report.log, "Reusing the module cache");
     let metadata = app
-        .platform
         .cached_layer_metadata("go-dist")
         .expect("go-dist metadata");
     assert_eq!(
         metadata.get("version").and_then(|v| v.as_str()),
         Some("1.26.6")
     );
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "hello from root-main, built with go1.26.6\n");
 }
 
 #[test]
 fn without_go_mod_detect_fails_and_says_why() {
     let app = app("no-go-mod");
-    let report = app.build(&[]);
-    assert!(!report.detect_passed);
-    assert!(!report.succeeded);
+    let report = app.build_fails(&[]);
+    assert!(!report.detect_passed, "{}", report.log);
     assert_contains(&report.log, "No go.mod at the root of the app.");
     assert_eq!(app.services.downloads(), Vec::<String>::new());
 }
@@ -167,7 +165,7 @@ fn a_procfile_means_no_processes_are_registered() {
         &report.log,
         "Not registering processes: the app has a Procfile",
     );
-    assert_eq!(app.platform.processes().expect("launch.toml"), Vec::new());
+    assert_eq!(app.processes().expect("launch.toml"), Vec::new());
 }
 
 #[test]
@@ -251,17 +249,16 @@ fn a_linker_value_with_spaces_quotes_and_shell_characters_reaches_the_binary() {
         ("GO_LINKER_SYMBOL", "main.linkerValue"),
         ("GO_LINKER_VALUE", value),
     ]);
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, format!("linker value: [{value}] go1.25.5\n"));
 
     // With only the symbol, the platform's SOURCE_VERSION is the value; the kept binary is
     // relinked because the value changed.
-    let report = app.build(&[
+    app.build_ok(&[
         ("GO_LINKER_SYMBOL", "main.linkerValue"),
         ("SOURCE_VERSION", "3f2c1e0"),
     ]);
-    assert!(report.succeeded, "{}", report.log);
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "linker value: [3f2c1e0] go1.25.5\n");
 
     // Whitespace with both kinds of quote fits no -ldflags field: it still arrives exactly,
@@ -275,7 +272,7 @@ fn a_linker_value_with_spaces_quotes_and_shell_characters_reaches_the_binary() {
             &report.log,
             "- The linker value holds whitespace and both kinds of quote, which -ldflags cannot carry: the buildpack hands it to the linker itself, as the go command's -toolexec\n",
         );
-        let (_web, body) = app.get(None);
+        let body = app.get(None);
         assert_eq!(body, format!("linker value: [{value}] go1.25.5\n"));
     }
 }
@@ -304,12 +301,12 @@ fn with_the_toolchain_in_the_image_go_vet_and_go_test_run_in_the_container() {
         "Left out the standard library's tests and test data (",
     );
     assert_eq!(report.image_layers, vec!["go-dist", "target"]);
-    let launcher = Some(e2e_harness::platform::LAUNCHER_COMMAND);
+    let launcher = Some(e2e_harness::test_app::LAUNCHER_COMMAND);
     assert_eq!(
         app.run_with_args(launcher, &["go", "version"]),
         format!(
             "go version go1.25.5 linux/{}\n",
-            e2e_harness::platform::host_arch()
+            e2e_harness::go_mirror::host_arch()
         )
     );
     app.run_with_args(launcher, &["go", "vet", "./..."]);
@@ -327,7 +324,7 @@ fn binaries_are_kept_between_builds_and_a_removed_package_leaves_nothing_behind(
         &first.log,
         "- Wrote a CycloneDX SBOM of the binaries: 2 binaries, 0 modules and the standard library\n",
     );
-    let first_sbom = exported_sbom(&app.platform.unpack_image().expect("image"), "target");
+    let first_sbom = exported_sbom(&app.unpack_image().expect("image"), "target");
     let unchanged = app.build_ok(&[]);
     assert_contains(&unchanged.log, "Keeping the binaries of the last build");
     // No Go file changed: the main packages are not listed again.
@@ -343,7 +340,7 @@ fn binaries_are_kept_between_builds_and_a_removed_package_leaves_nothing_behind(
         "- Kept the CycloneDX SBOM of the last build: no binary changed\n",
     );
     assert!(!unchanged.log.contains("Wrote a CycloneDX SBOM"));
-    let image = app.platform.unpack_image().expect("image");
+    let image = app.unpack_image().expect("image");
     assert_eq!(exported_sbom(&image, "target"), first_sbom);
     assert_sbom_describes_binaries(&image, &["web", "worker"]);
 
@@ -373,7 +370,7 @@ fn binaries_are_kept_between_builds_and_a_removed_package_leaves_nothing_behind(
         "- Wrote a CycloneDX SBOM of the binaries: 2 binaries, 0 modules and the standard library\n",
     );
     assert_sbom_describes_binaries(
-        &app.platform.unpack_image().expect("image"),
+        &app.unpack_image().expect("image"),
         &["jobs", "web"],
     );
     app.assert_processes(&[("jobs", false), ("web", true)]);

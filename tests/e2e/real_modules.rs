@@ -6,23 +6,31 @@
 use e2e_harness::http_get;
 use e2e_harness::test_app::{app, assert_contains, plain, TestApp};
 
-/// Real modules come from the Go module proxy; the toolchain still comes from the local mirror.
-const REAL_GOPROXY: (&str, &str) = ("GOPROXY", "https://proxy.golang.org");
+/// Real modules, fetched from the Go module proxy on the host before the tests and served to
+/// the builds; the toolchain comes from the local mirror.
+fn real_goproxy(app: &TestApp) -> Vec<(&'static str, String)> {
+    vec![("GOPROXY", app.services.real_goproxy_url())]
+}
+
+fn build_real(app: &TestApp) -> e2e_harness::test_app::BuildReport {
+    let env = real_goproxy(app);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.build_ok(&env)
+}
 
 /// Rebuilds without changes and asserts that nothing was downloaded: no go command reported a
 /// download, and the cached module cache layer is byte for byte the one of the first build.
 fn assert_rebuild_downloads_nothing(app: &TestApp) {
     let modules_before = app
-        .platform
         .cached_layer_digest("go-modules")
         .expect("a cached module cache");
-    let report = app.build_ok(&[REAL_GOPROXY]);
+    let report = build_real(&app);
     let log = plain(&report.log);
     assert_contains(&log, "Reusing the module cache");
     assert!(!log.contains("go: downloading"), "{log}");
     assert_contains(&log, "Reusing cache layer 'gocnb/go:go-modules'");
     assert_eq!(
-        app.platform.cached_layer_digest("go-modules"),
+        app.cached_layer_digest("go-modules"),
         Some(modules_before),
         "the module cache changed on a rebuild without changes:\n{log}"
     );
@@ -31,18 +39,18 @@ fn assert_rebuild_downloads_nothing(app: &TestApp) {
 #[test]
 fn a_chi_service_builds_from_the_module_proxy_and_serves() {
     let app = app("chi-web");
-    let report = app.build_ok(&[REAL_GOPROXY]);
+    let report = build_real(&app);
     assert_contains(&report.log, "Resolved Go `1.26.6`");
     app.assert_processes(&[("chiweb", false), ("web", true)]);
 
-    let (web, port, body) = app.serve(None);
-    assert_eq!(body, "hello from chi, built with go1.26.6\n");
-    let routed = http_get(port, "/greet/gopher").expect("GET /greet/gopher");
-    assert_eq!(
-        (routed.status, routed.body.as_str()),
-        (200, "hello, gopher\n")
-    );
-    drop(web);
+    app.serve(None, |address, response| {
+        assert_eq!(response.body, "hello from chi, built with go1.26.6\n");
+        let routed = http_get(address.port(), "/greet/gopher").expect("GET /greet/gopher");
+        assert_eq!(
+            (routed.status, routed.body.as_str()),
+            (200, "hello, gopher\n")
+        );
+    });
 
     assert_rebuild_downloads_nothing(&app);
 }
@@ -50,7 +58,7 @@ fn a_chi_service_builds_from_the_module_proxy_and_serves() {
 #[test]
 fn a_cobra_cli_and_a_worker_become_processes_that_run() {
     let app = app("cobra-cli");
-    let report = app.build_ok(&[REAL_GOPROXY]);
+    let report = build_real(&app);
     assert_contains(
         &report.log,
         "None of the binaries is named `web`, so the image has no default process.",
@@ -76,14 +84,14 @@ fn a_cobra_cli_and_a_worker_become_processes_that_run() {
 #[test]
 fn a_heroku_install_comment_installs_migrate_from_a_dependency() {
     let app = app("migrate-install");
-    let report = app.build_ok(&[REAL_GOPROXY]);
+    let report = build_real(&app);
     assert_contains(
         &report.log,
         "Building `./cmd/web github.com/golang-migrate/migrate/v4/cmd/migrate` (from `// +heroku install` in go.mod)",
     );
     app.assert_processes(&[("migrate", false), ("web", true)]);
 
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "hello from migrate-install, built with go1.26.6\n");
     // The tool runs in the launched container and does its work there.
     let created = app.run_with_args(

@@ -21,7 +21,7 @@ fn a_workspace_builds_the_main_packages_of_every_used_module() {
         ["admin", "web"]
     );
     app.assert_processes(&[("admin", false), ("web", true)]);
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "hello from the workspace's web module\n");
     assert_eq!(
         app.run_to_exit(Some("admin")),

@@ -3,9 +3,8 @@
 //! build and test the app there without downloads.
 
 use e2e_harness::cyclonedx::{assert_sbom_describes_binaries, component, exported_sbom};
-use e2e_harness::platform::LAUNCHER_COMMAND;
+use e2e_harness::test_app::LAUNCHER_COMMAND;
 use e2e_harness::test_app::{app, assert_contains, plain, TestApp};
-use std::time::Duration;
 
 const MODULE_DIR: &str = "/layers/gocnb_go/gopath/src/example.test/withdep";
 
@@ -31,17 +30,11 @@ fn workspace_reporting_app() -> TestApp {
 
 fn run_in_container(app: &TestApp, script: &str) -> String {
     // GOPROXY=off: whatever the go commands need must already be in the image.
-    let mut running = app
-        .platform
-        .launch(
-            Some(LAUNCHER_COMMAND),
-            &["sh", "-c", script],
-            &[("GOPROXY", "off")],
-        )
-        .expect("launch");
-    let code = running.wait_for_exit(Duration::from_mins(5));
-    assert_eq!(code, Some(0), "output:\n{}", running.output());
-    running.output()
+    app.run_with(
+        Some(LAUNCHER_COMMAND),
+        &["sh", "-c", script],
+        &[("GOPROXY", "off")],
+    )
 }
 
 #[test]
@@ -61,14 +54,14 @@ fn with_the_toolchain_the_image_holds_a_go_workspace_that_builds_and_tests_offli
         report.image_layers,
         vec!["go-dist", "go-modules", "gopath", "target"]
     );
-    for process in app.platform.processes().expect("processes") {
+    for process in app.processes().expect("processes") {
         assert_eq!(
             process.working_dir.as_deref(),
             Some(MODULE_DIR),
             "{process:?}"
         );
     }
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(
         body,
         "*** hello, with-dependency (greeting v1.1.0) *** /layers/gocnb_go/gopath true\n"
@@ -95,7 +88,7 @@ fn with_the_toolchain_the_image_holds_a_go_workspace_that_builds_and_tests_offli
     // Turned off again, the workspace and the module cache leave the image.
     let report = app.build_ok(&[("GO_INSTALL_TOOLS_IN_IMAGE", "true")]);
     assert_eq!(report.image_layers, vec!["go-dist", "target"]);
-    for process in app.platform.processes().expect("processes") {
+    for process in app.processes().expect("processes") {
         assert_eq!(process.working_dir, None, "{process:?}");
     }
 }
@@ -118,7 +111,7 @@ fn without_the_toolchain_the_workspace_is_set_up_and_the_output_says_go_is_missi
         "{log}"
     );
     assert_eq!(report.image_layers, vec!["gopath", "target"]);
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(
         body,
         "*** hello, with-dependency (greeting v1.1.0) *** /layers/gocnb_go/gopath true\n"
@@ -138,7 +131,7 @@ fn the_image_holds_cyclonedx_sboms_of_the_binaries_and_the_toolchain() {
         &report.log,
         "- Wrote a CycloneDX SBOM of the binaries: 1 binary, 2 modules and the standard library\n",
     );
-    let image = app.platform.unpack_image().expect("unpack image");
+    let image = app.unpack_image().expect("unpack image");
     let binary = std::fs::read(image.join("layers/gocnb_go/target/bin/withdep")).expect("binary");
     let go_version = e2e_harness::go_binary::go_version_of(&binary).expect("go version");
 

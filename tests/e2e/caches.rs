@@ -7,7 +7,7 @@ use e2e_harness::test_app::{app, assert_contains, plain};
 fn a_cached_toolchain_without_bin_go_is_reinstalled() {
     let app = app("root-main");
     app.build_ok(&[]);
-    app.platform
+    app
         .damage_cached_layer("go-dist", |path, contents| {
             (!path.ends_with("go-dist/bin/go")).then_some(contents)
         })
@@ -26,7 +26,7 @@ fn a_cached_toolchain_without_bin_go_is_reinstalled() {
         "{:?}",
         app.services.downloads()
     );
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "hello from root-main, built with go1.25.5\n");
 
     // Healed: the next build reuses the reinstalled toolchain.
@@ -35,7 +35,6 @@ fn a_cached_toolchain_without_bin_go_is_reinstalled() {
 
     // Metadata of an older buildpack version (before `contents`) is migrated, not discarded.
     let mut metadata = app
-        .platform
         .cached_layer_metadata("go-dist")
         .expect("go-dist metadata");
     assert_eq!(metadata["contents"], "build-only");
@@ -43,7 +42,7 @@ fn a_cached_toolchain_without_bin_go_is_reinstalled() {
         .as_object_mut()
         .expect("a table")
         .remove("contents");
-    app.platform
+    app
         .replace_cached_layer_metadata("go-dist", metadata)
         .expect("older metadata");
     let report = app.build_ok(&[]);
@@ -54,7 +53,7 @@ fn a_cached_toolchain_without_bin_go_is_reinstalled() {
 fn unreadable_layer_metadata_names_the_layer_and_is_discarded() {
     let app = app("root-main");
     app.build_ok(&[]);
-    app.platform
+    app
         .replace_cached_layer_metadata("go-modules", serde_json::json!("not a table"))
         .expect("damage metadata");
 
@@ -76,7 +75,7 @@ fn a_truncated_file_in_the_module_cache_is_detected_and_the_cache_rebuilt() {
     let app = app("with-dependency");
     app.build_ok(&[]);
     let mut truncated = Vec::new();
-    app.platform
+    app
         .damage_cached_layer("go-modules", |path, contents| {
             if path.ends_with("pkg/mod/example.test/banner@v1.0.0/banner.go") {
                 truncated.push(path.to_string());
@@ -114,7 +113,7 @@ fn a_truncated_file_in_the_module_cache_is_detected_and_the_cache_rebuilt() {
         "{:?}",
         app.services.downloads()
     );
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "*** hello, with-dependency (greeting v1.1.0) ***\n");
 }
 
@@ -154,7 +153,7 @@ fn a_dependency_bump_removes_the_version_it_left_behind_from_the_module_cache() 
         &bumped.log,
         "- Removed 1 module version the app no longer requires from the module cache (",
     );
-    let (_web, body) = app.get(Some("web"));
+    let body = app.get(Some("web"));
     assert!(body.contains("greeting v1.1.0"), "{body}");
 
     // Nothing changed: the module cache is not examined again.
@@ -176,7 +175,7 @@ fn the_build_cache_is_pruned_back_when_it_grew_by_a_fifth_and_left_alone_otherwi
         "{}",
         first.log
     );
-    let pruned_size = app.platform.cached_layer_sizes()["go-build-cache"];
+    let pruned_size = app.cached_layer_sizes()["go-build-cache"];
 
     // Other compiler flags: every package is compiled anew, and the cache about doubles. The
     // growth is measured on the cache as restored, so this build neither marks nor prunes.
@@ -187,7 +186,7 @@ fn the_build_cache_is_pruned_back_when_it_grew_by_a_fifth_and_left_alone_otherwi
         "{}",
         other_flags.log
     );
-    let grown_size = app.platform.cached_layer_sizes()["go-build-cache"];
+    let grown_size = app.cached_layer_sizes()["go-build-cache"];
     assert!(
         grown_size > pruned_size * 3 / 2,
         "{pruned_size} -> {grown_size}"
@@ -209,7 +208,7 @@ fn the_build_cache_is_pruned_back_when_it_grew_by_a_fifth_and_left_alone_otherwi
         &pruning.log,
         "- Pruned the build cache (it had grown by more than a fifth since it was last pruned): ",
     );
-    let size_after = app.platform.cached_layer_sizes()["go-build-cache"];
+    let size_after = app.cached_layer_sizes()["go-build-cache"];
     assert!(
         size_after < pruned_size * 11 / 10,
         "{pruned_size} -> {grown_size} -> {size_after}"
@@ -227,6 +226,6 @@ fn the_build_cache_is_pruned_back_when_it_grew_by_a_fifth_and_left_alone_otherwi
         &unchanged.log,
         "Reusing cache layer 'gocnb/go:go-build-cache'",
     );
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert!(body.starts_with("hello from root-main"), "{body}");
 }

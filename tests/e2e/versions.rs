@@ -1,7 +1,7 @@
 //! End-to-end: which Go release a build gets, from where, and how the toolchain is fetched.
 
 use e2e_harness::go_mirror::ensure_go_archive;
-use e2e_harness::test_app::{app, app_with, assert_contains, plain};
+use e2e_harness::test_app::{app, app_on, assert_contains, builder_for_run_arch, plain};
 use e2e_harness::Fault;
 
 #[test]
@@ -84,19 +84,19 @@ fn unknown_version_fails_naming_the_nearest_releases() {
 #[test]
 fn another_target_arch_gets_its_own_release_or_a_clear_error() {
     // The test inventory only has the host architecture's archives.
-    let other = if e2e_harness::platform::host_arch() == "amd64" {
+    let other = if e2e_harness::go_mirror::host_arch() == "amd64" {
         "arm64"
     } else {
         "amd64"
     };
-    let app = app_with("version-order", |l| l.with_target_arch(other));
+    let app = app_on("version-order", &builder_for_run_arch(other));
     let report = app.build_fails(&[]);
     assert_contains(&report.log, &format!("lists no release for linux/{other}."));
 
     // buildpack.toml's targets are amd64 and arm64: the lifecycle's detector refuses another
     // run image before the buildpack runs (its own message is covered by the error snapshots).
-    let app = app_with("version-order", |l| l.with_target_arch("ppc64le"));
-    let report = app.build(&[]);
+    let app = app_on("version-order", &builder_for_run_arch("ppc64le"));
+    let report = app.build_fails(&[]);
     assert!(!report.detect_passed, "{}", report.log);
     assert_contains(&report.log, "unable to satisfy target os/arch constraints");
     assert_contains(&report.log, r#""arch":"ppc64le""#);

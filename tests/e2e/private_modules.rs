@@ -3,14 +3,14 @@
 //! in the output, the image, the cache or the layers.
 
 use e2e_harness::goproxy::build_goproxy;
-use e2e_harness::test_app::{app_with, assert_contains, plain, TestApp};
+use e2e_harness::test_app::{app, app_with_bindings, assert_contains, plain, TestApp};
 use e2e_harness::workspace_root;
 use e2e_harness::StaticServer;
 
 const LOGIN: &str = "gopher";
 const SECRET: &str = "s3cr3t-tok3n-5f1c9d";
-/// Where the build finds the private server's certificate (`SSL_CERT_FILE`).
-const CA_FILE: &str = "/platform/test-module-server-ca.pem";
+/// Where the build finds the private server's certificate (`SSL_CERT_FILE`): a file of the app.
+const CA_FILE: &str = "test-module-server-ca.pem";
 
 struct PrivateModuleServer {
     _dir: tempfile::TempDir,
@@ -28,7 +28,12 @@ impl PrivateModuleServer {
         )
         .expect("goproxy");
         let (server, certificate) =
-            StaticServer::start_private(dir.path(), LOGIN, SECRET).expect("private server");
+            StaticServer::start_private(
+                dir.path(),
+                e2e_harness::services::services_address(),
+                LOGIN,
+                SECRET,
+            ).expect("private server");
         PrivateModuleServer {
             _dir: dir,
             server,
@@ -52,17 +57,20 @@ impl PrivateModuleServer {
     fn env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("GOPROXY", self.server.url()),
-            ("SSL_CERT_FILE", String::from(CA_FILE)),
+            ("SSL_CERT_FILE", e2e_harness::test_app::in_workspace(CA_FILE)),
         ]
     }
 
-    fn app(&self, files: &[(&str, String)]) -> TestApp {
-        app_with("with-dependency", |platform| {
-            files.iter().fold(
-                platform.with_build_file(CA_FILE, &self.certificate),
-                |platform, (path, contents)| platform.with_build_file(path, contents),
-            )
-        })
+    /// with-dependency, with the server's certificate, and `bindings` (files under /platform)
+    /// mounted into its builds.
+    fn app(&self, bindings: &[(&str, String)]) -> TestApp {
+        let app = if bindings.is_empty() {
+            app("with-dependency")
+        } else {
+            app_with_bindings("with-dependency", bindings)
+        };
+        app.write(CA_FILE, &self.certificate);
+        app
     }
 }
 
@@ -76,23 +84,24 @@ fn build_env<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &
 fn assert_secret_kept_nowhere(app: &TestApp, log: &str) {
     assert!(!log.contains(SECRET), "the build output holds the secret");
     let found = app
-        .platform
         .files_containing(SECRET.as_bytes())
         .expect("scan");
     assert!(found.is_empty(), "the secret was persisted in {found:?}");
-    // The scan sees the layers, the cache and the image: the module cache's files are found.
+    // The scan sees the build cache (the module cache's files are found in its layer tarball)
+    // and the whole image (the app's own source is found at /workspace).
     let module_files = app
-        .platform
         .files_containing(b"func For(name string) string")
         .expect("scan");
     assert!(
-        module_files
-            .iter()
-            .any(|p| p.to_string_lossy().contains("/cache/"))
-            && module_files
-                .iter()
-                .any(|p| p.to_string_lossy().contains("/layers/")),
+        module_files.iter().any(|p| p.starts_with("/cache/")),
         "{module_files:?}"
+    );
+    let app_files = app
+        .files_containing(b"banner.For(\"with-dependency\")")
+        .expect("scan");
+    assert!(
+        app_files.iter().any(|p| p.starts_with("/image/workspace/")),
+        "{app_files:?}"
     );
 }
 
@@ -139,7 +148,7 @@ fn go_netrc_lets_the_build_fetch_private_modules_and_is_kept_nowhere() {
         "{:?}",
         private.server.requests()
     );
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "*** hello, with-dependency (greeting v1.1.0) ***\n");
     assert_secret_kept_nowhere(&app, &report.log);
 
@@ -154,7 +163,7 @@ fn go_netrc_lets_the_build_fetch_private_modules_and_is_kept_nowhere() {
             private.machine()
         ),
     ));
-    app.platform.discard_cache().expect("discard cache");
+    app.discard_cache().expect("discard cache");
     let refused = app.build_fails(&build_env(&wrong_credentials));
     assert_contains(&refused.log, "a module server wants credentials");
     assert!(
@@ -162,7 +171,6 @@ fn go_netrc_lets_the_build_fetch_private_modules_and_is_kept_nowhere() {
         "the build output holds the secret"
     );
     let found = app
-        .platform
         .files_containing(wrong.as_bytes())
         .expect("scan");
     assert!(
@@ -194,7 +202,7 @@ fn a_netrc_service_binding_is_found_under_service_binding_root() {
             private.machine()
         ),
     );
-    let (_web, body) = app.get(None);
+    let body = app.get(None);
     assert_eq!(body, "*** hello, with-dependency (greeting v1.1.0) ***\n");
     assert_secret_kept_nowhere(&app, &report.log);
 }

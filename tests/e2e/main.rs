@@ -1,0 +1,14 @@
+//! End-to-end: the buildpack on the platform users run. Every build is a `pack build` with a
+//! builder image on a Docker daemon (libcnb-test drives it; `tools/platform/setup.sh` makes
+//! the builder); every app runs in a container and is asked over HTTP; rebuilds reuse the
+//! image and build cache volume pack keeps. One test binary, so the buildpack is packaged once
+//! per run.
+
+mod basics;
+mod build_settings;
+mod caches;
+mod go_in_image;
+mod private_modules;
+mod real_modules;
+mod versions;
+mod workspace;
