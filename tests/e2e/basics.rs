@@ -369,10 +369,7 @@ fn binaries_are_kept_between_builds_and_a_removed_package_leaves_nothing_behind(
         &renamed.log,
         "- Wrote a CycloneDX SBOM of the binaries: 2 binaries, 0 modules and the standard library\n",
     );
-    assert_sbom_describes_binaries(
-        &app.unpack_image().expect("image"),
-        &["jobs", "web"],
-    );
+    assert_sbom_describes_binaries(&app.unpack_image().expect("image"), &["jobs", "web"]);
     app.assert_processes(&[("jobs", false), ("web", true)]);
     assert_eq!(
         app.run_to_exit(Some("jobs")),

@@ -35,8 +35,7 @@ fn tag_reporting_app() -> TestApp {
 }
 
 fn image_binary(app: &TestApp, name: &str) -> std::path::PathBuf {
-    app
-        .unpack_image()
+    app.unpack_image()
         .expect("unpack image")
         .join("layers/gocnb_go/target/bin")
         .join(name)

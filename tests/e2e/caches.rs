@@ -7,11 +7,10 @@ use e2e_harness::test_app::{app, assert_contains, plain};
 fn a_cached_toolchain_without_bin_go_is_reinstalled() {
     let app = app("root-main");
     app.build_ok(&[]);
-    app
-        .damage_cached_layer("go-dist", |path, contents| {
-            (!path.ends_with("go-dist/bin/go")).then_some(contents)
-        })
-        .expect("damage go-dist");
+    app.damage_cached_layer("go-dist", |path, contents| {
+        (!path.ends_with("go-dist/bin/go")).then_some(contents)
+    })
+    .expect("damage go-dist");
     app.services.server.clear_requests();
 
     let report = app.build_ok(&[]);
@@ -42,8 +41,7 @@ fn a_cached_toolchain_without_bin_go_is_reinstalled() {
         .as_object_mut()
         .expect("a table")
         .remove("contents");
-    app
-        .replace_cached_layer_metadata("go-dist", metadata)
+    app.replace_cached_layer_metadata("go-dist", metadata)
         .expect("older metadata");
     let report = app.build_ok(&[]);
     assert_contains(&report.log, "Reusing Go 1.25.5 from the cache");
@@ -53,8 +51,7 @@ fn a_cached_toolchain_without_bin_go_is_reinstalled() {
 fn unreadable_layer_metadata_names_the_layer_and_is_discarded() {
     let app = app("root-main");
     app.build_ok(&[]);
-    app
-        .replace_cached_layer_metadata("go-modules", serde_json::json!("not a table"))
+    app.replace_cached_layer_metadata("go-modules", serde_json::json!("not a table"))
         .expect("damage metadata");
 
     let report = app.build_ok(&[]);
@@ -75,16 +72,15 @@ fn a_truncated_file_in_the_module_cache_is_detected_and_the_cache_rebuilt() {
     let app = app("with-dependency");
     app.build_ok(&[]);
     let mut truncated = Vec::new();
-    app
-        .damage_cached_layer("go-modules", |path, contents| {
-            if path.ends_with("pkg/mod/example.test/banner@v1.0.0/banner.go") {
-                truncated.push(path.to_string());
-                Some(contents[..contents.len() / 2].to_vec())
-            } else {
-                Some(contents)
-            }
-        })
-        .expect("damage go-modules");
+    app.damage_cached_layer("go-modules", |path, contents| {
+        if path.ends_with("pkg/mod/example.test/banner@v1.0.0/banner.go") {
+            truncated.push(path.to_string());
+            Some(contents[..contents.len() / 2].to_vec())
+        } else {
+            Some(contents)
+        }
+    })
+    .expect("damage go-modules");
     assert!(
         !truncated.is_empty(),
         "no file of the banner module in the cache"

@@ -27,13 +27,13 @@ impl PrivateModuleServer {
             dir.path(),
         )
         .expect("goproxy");
-        let (server, certificate) =
-            StaticServer::start_private(
-                dir.path(),
-                e2e_harness::services::services_address(),
-                LOGIN,
-                SECRET,
-            ).expect("private server");
+        let (server, certificate) = StaticServer::start_private(
+            dir.path(),
+            e2e_harness::services::services_address(),
+            LOGIN,
+            SECRET,
+        )
+        .expect("private server");
         PrivateModuleServer {
             _dir: dir,
             server,
@@ -57,7 +57,10 @@ impl PrivateModuleServer {
     fn env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("GOPROXY", self.server.url()),
-            ("SSL_CERT_FILE", e2e_harness::test_app::in_workspace(CA_FILE)),
+            (
+                "SSL_CERT_FILE",
+                e2e_harness::test_app::in_workspace(CA_FILE),
+            ),
         ]
     }
 
@@ -83,9 +86,7 @@ fn build_env<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &
 
 fn assert_secret_kept_nowhere(app: &TestApp, log: &str) {
     assert!(!log.contains(SECRET), "the build output holds the secret");
-    let found = app
-        .files_containing(SECRET.as_bytes())
-        .expect("scan");
+    let found = app.files_containing(SECRET.as_bytes()).expect("scan");
     assert!(found.is_empty(), "the secret was persisted in {found:?}");
     // The scan sees the build cache (the module cache's files are found in its layer tarball)
     // and the whole image (the app's own source is found at /workspace).
@@ -170,9 +171,7 @@ fn go_netrc_lets_the_build_fetch_private_modules_and_is_kept_nowhere() {
         !refused.log.contains(wrong),
         "the build output holds the secret"
     );
-    let found = app
-        .files_containing(wrong.as_bytes())
-        .expect("scan");
+    let found = app.files_containing(wrong.as_bytes()).expect("scan");
     assert!(
         found.is_empty(),
         "the failed build left the secret in {found:?}"

@@ -182,8 +182,9 @@ pub fn run(workspace_root: &Path, rounds: usize) -> Result<String, String> {
             change_app(&bare.work.join("app"), index, round)?;
             let bare_time = bare.scenario(index, &archive.path)?;
             change_app(&app, index, round)?;
-            let (log, whole_build) = pack_build(&image, &builder, &app, &[&buildpack], &env, &[])
-                .map_err(|log| format!("the {} build failed:\n{log}", SCENARIOS[index]))?;
+            let (log, whole_build) =
+                pack_build(&image, &builder, &app, &[&buildpack], &env, &[])
+                    .map_err(|log| format!("the {} build failed:\n{log}", SCENARIOS[index]))?;
             scenario_samples.push(Sample {
                 bare: bare_time,
                 buildpack: buildpack_time(&log),

@@ -151,8 +151,11 @@ impl Container {
 
     /// Unpacks a tar stream into `dir`, keeping the owners its entries name.
     fn copy_into(&self, dir: &str, tar: &[u8]) -> Result<(), String> {
-        docker_with_input(&["cp", "--archive", "-", &format!("{}:{dir}", self.0)], Some(tar))
-            .map(|_| ())
+        docker_with_input(
+            &["cp", "--archive", "-", &format!("{}:{dir}", self.0)],
+            Some(tar),
+        )
+        .map(|_| ())
     }
 }
 
@@ -209,7 +212,8 @@ impl CacheVolume {
     /// # Errors
     /// When the file is not there.
     pub fn read(&self, relative: &str) -> Result<Vec<u8>, String> {
-        self.read_with_header(relative).map(|(_, contents)| contents)
+        self.read_with_header(relative)
+            .map(|(_, contents)| contents)
     }
 
     /// Writes files into the cache with the owner and mode of `like` (a file already there),

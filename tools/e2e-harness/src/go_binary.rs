@@ -29,15 +29,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_harness_own_go_built_lifecycle() {
-        let lifecycle = crate::cnb_lifecycle::install(&crate::workspace_root()).expect("lifecycle");
-        let binary = lifecycle.dir.join("lifecycle");
+    fn reads_the_pack_that_the_platform_set_up_built() {
+        // tools/platform/setup.sh builds pack with the machine's Go, -trimpath, onto PATH.
+        let binary = std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|dir| dir.join("pack"))
+            .find(|path| path.is_file())
+            .expect("pack on PATH (tools/platform/setup.sh)");
         let version = go_version_of_file(&binary).expect("a Go binary");
         assert!(version.starts_with("go1."), "{version}");
         let info = build_info_of_file(&binary).expect("info");
         assert_eq!(
             info.main.map(|module| module.path).as_deref(),
-            Some("github.com/buildpacks/lifecycle")
+            Some("github.com/buildpacks/pack")
         );
         assert!(!info.deps.is_empty());
         assert_eq!(

@@ -74,7 +74,10 @@ pub fn find_in_tar(
             "{prefix}/{}",
             entry
                 .path()
-                .map(|p| p.to_string_lossy().trim_start_matches(['.', '/']).to_string())
+                .map(|p| p
+                    .to_string_lossy()
+                    .trim_start_matches(['.', '/'])
+                    .to_string())
                 .unwrap_or_default()
         );
         let mut contents = Vec::new();
@@ -99,20 +102,32 @@ mod tests {
             let mut header = tar::Header::new_gnu();
             header.set_size(contents.len() as u64);
             header.set_mode(0o644);
-            builder.append_data(&mut header, path, *contents).expect("append");
+            builder
+                .append_data(&mut header, path, *contents)
+                .expect("append");
         }
         builder.into_inner().expect("tar")
     }
 
     #[test]
     fn a_needle_is_found_in_files_and_in_tarballs_inside_the_tarball() {
-        let layer = tar_of(&[("layers/a/secret.txt", b"the s3cret is here"), ("layers/a/other", b"x")]);
-        let outer = tar_of(&[("committed/sha256:ab.tar", &layer), ("top", b"s3cret"), ("none", b"")]);
+        let layer = tar_of(&[
+            ("layers/a/secret.txt", b"the s3cret is here"),
+            ("layers/a/other", b"x"),
+        ]);
+        let outer = tar_of(&[
+            ("committed/sha256:ab.tar", &layer),
+            ("top", b"s3cret"),
+            ("none", b""),
+        ]);
         let mut found = Vec::new();
         find_in_tar(&outer, b"s3cret", "/cache", &mut found).expect("search");
         assert_eq!(
             found,
-            ["/cache/committed/sha256:ab.tar/layers/a/secret.txt", "/cache/top"]
+            [
+                "/cache/committed/sha256:ab.tar/layers/a/secret.txt",
+                "/cache/top"
+            ]
         );
     }
 

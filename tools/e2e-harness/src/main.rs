@@ -58,7 +58,11 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     env.extend(platform_env);
     let image = format!("gocnb-local-{name}");
-    println!("[cnb-local] pack build {image} --builder {} --path {}", builder(), app.display());
+    println!(
+        "[cnb-local] pack build {image} --builder {} --path {}",
+        builder(),
+        app.display()
+    );
     let (log, took) = pack_build(&image, &builder(), &app, &[&buildpack], &env, &[])?;
     print!("{log}");
     println!("[cnb-local] pack build took {:.1}s", took.as_secs_f64());
@@ -96,7 +100,10 @@ fn bench(args: &[String]) -> Result<(), String> {
     let mut rounds = 3;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
-        match (arg.as_str(), iter.next().and_then(|n| n.parse::<usize>().ok())) {
+        match (
+            arg.as_str(),
+            iter.next().and_then(|n| n.parse::<usize>().ok()),
+        ) {
             ("--rounds", Some(number)) => rounds = number.max(1),
             _ => return Err(USAGE.to_string()),
         }

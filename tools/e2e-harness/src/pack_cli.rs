@@ -22,7 +22,14 @@ pub fn pack_build(
 ) -> Result<(String, Duration), String> {
     let mut command = Command::new("pack");
     command
-        .args(["build", image, "--builder", builder, "--pull-policy", "if-not-present"])
+        .args([
+            "build",
+            image,
+            "--builder",
+            builder,
+            "--pull-policy",
+            "if-not-present",
+        ])
         .args(["--trust-builder", "--trust-extra-buildpacks"])
         .arg("--cache")
         .arg(format!("type=build;format=volume;name={image}.build-cache"))

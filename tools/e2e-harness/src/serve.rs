@@ -56,7 +56,7 @@ impl StaticServer {
         password: &str,
     ) -> std::io::Result<(Self, String)> {
         let certified = rcgen::generate_simple_self_signed(vec![host.to_string()])
-        .map_err(std::io::Error::other)?;
+            .map_err(std::io::Error::other)?;
         let key =
             rustls::pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der());
         let config = rustls::ServerConfig::builder_with_provider(Arc::new(

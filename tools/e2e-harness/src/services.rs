@@ -4,7 +4,9 @@
 //! server at the Docker bridge address, which build containers reach without any NAT.
 
 use crate::docker::bridge_gateway;
-use crate::go_mirror::{cache_dir, inventory_toml, mirror_dir, provision, MirrorArchive, TEST_GO_VERSIONS};
+use crate::go_mirror::{
+    cache_dir, inventory_toml, mirror_dir, provision, MirrorArchive, TEST_GO_VERSIONS,
+};
 use crate::goproxy::build_goproxy;
 use crate::serve::StaticServer;
 use std::path::{Path, PathBuf};
@@ -44,7 +46,10 @@ pub fn real_module_proxy(workspace_root: &Path) -> Result<PathBuf, String> {
         let dir = workspace_root.join("test-fixtures").join(fixture);
         let go_sum = std::fs::read(dir.join("go.sum")).unwrap_or_default();
         // The marker names the go.sum it was filled for: a changed fixture is downloaded again.
-        let marker = modcache.join(format!(".{fixture}-{}", crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(&go_sum))));
+        let marker = modcache.join(format!(
+            ".{fixture}-{}",
+            crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(&go_sum))
+        ));
         if marker.is_file() {
             continue;
         }
@@ -162,7 +167,9 @@ impl LocalServices {
             .requests()
             .into_iter()
             .filter(|r| {
-                r.starts_with("/mirror/") || r.starts_with("/goproxy/") || r.starts_with("/real-modules/")
+                r.starts_with("/mirror/")
+                    || r.starts_with("/goproxy/")
+                    || r.starts_with("/real-modules/")
             })
             .collect()
     }

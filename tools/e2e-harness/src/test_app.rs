@@ -16,7 +16,9 @@ use crate::go_binary::go_version_of_file;
 use crate::package::package_buildpack;
 use crate::services::LocalServices;
 use crate::{http_get, workspace_root, Response};
-use libcnb_test::{BuildConfig, BuildpackReference, ContainerConfig, PackResult, TestContext, TestRunner};
+use libcnb_test::{
+    BuildConfig, BuildpackReference, ContainerConfig, PackResult, TestContext, TestRunner,
+};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -441,7 +443,10 @@ impl TestApp {
     pub fn processes(&self) -> Result<Vec<Process>, String> {
         let image = self.image();
         let config = image.config()?;
-        let entrypoint = config["Entrypoint"][0].as_str().unwrap_or_default().to_string();
+        let entrypoint = config["Entrypoint"][0]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let metadata = image
             .json_label("io.buildpacks.build.metadata")
             .ok_or("the image has no build metadata")?;
@@ -499,7 +504,11 @@ impl TestApp {
     /// Starts a web process (the default one, or `process`) in a container with `PORT` set,
     /// waits until it answers `/`, and calls `f` with its address on this machine and that
     /// answer; the container is removed afterwards.
-    pub fn serve<R>(&self, process: Option<&str>, f: impl FnOnce(std::net::SocketAddr, Response) -> R) -> R {
+    pub fn serve<R>(
+        &self,
+        process: Option<&str>,
+        f: impl FnOnce(std::net::SocketAddr, Response) -> R,
+    ) -> R {
         let mut container = ContainerConfig::new();
         container
             .expose_port(APP_PORT)
@@ -511,11 +520,12 @@ impl TestApp {
         if self.context.borrow().is_none() {
             // Built by pack directly (with volumes): run it as a user would.
             let port = crate::free_port().expect("port");
-            let running =
-                crate::pack_cli::RunningContainer::start(&self.image().0, process, port)
-                    .expect("docker run");
-            let response = crate::wait_for_http(port, "/", Duration::from_secs(30))
-                .unwrap_or_else(|error| panic!("the app did not answer: {error}\n{}", running.logs()));
+            let running = crate::pack_cli::RunningContainer::start(&self.image().0, process, port)
+                .expect("docker run");
+            let response =
+                crate::wait_for_http(port, "/", Duration::from_secs(30)).unwrap_or_else(|error| {
+                    panic!("the app did not answer: {error}\n{}", running.logs())
+                });
             assert_eq!(response.status, 200, "{}", response.body);
             return f(std::net::SocketAddr::from(([127, 0, 0, 1], port)), response);
         }
@@ -569,9 +579,14 @@ impl TestApp {
         self.context(|context| {
             context.start_container(container, |container| {
                 let logs = container.logs_wait();
-                let code = docker(&["inspect", "--format", "{{.State.ExitCode}}", &container.container_name])
-                    .map(|out| String::from_utf8_lossy(&out).trim().to_string())
-                    .expect("docker inspect");
+                let code = docker(&[
+                    "inspect",
+                    "--format",
+                    "{{.State.ExitCode}}",
+                    &container.container_name,
+                ])
+                .map(|out| String::from_utf8_lossy(&out).trim().to_string())
+                .expect("docker inspect");
                 assert_eq!(code, "0", "process output:\n{}{}", logs.stdout, logs.stderr);
                 output = Some(format!("{}{}", logs.stdout, logs.stderr));
             });
@@ -612,10 +627,15 @@ impl TestApp {
         let by_digest: std::collections::BTreeMap<String, String> =
             layer_names(&self.cache_metadata().unwrap_or_default())
                 .into_iter()
-                .filter_map(|name| Some((format!("{}.tar", self.cached_layer_digest(&name)?), name)))
+                .filter_map(|name| {
+                    Some((format!("{}.tar", self.cached_layer_digest(&name)?), name))
+                })
                 .collect();
         for entry in archive.entries().expect("cache tar").flatten() {
-            let path = entry.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            let path = entry
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let file = path.rsplit('/').next().unwrap_or_default();
             if let Some(name) = by_digest.get(file) {
                 sizes.insert(name.clone(), entry.header().size().unwrap_or_default());
@@ -648,8 +668,8 @@ impl TestApp {
             crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(&rewritten))
         );
         let mut metadata = self.cache_metadata().ok_or("no cache metadata")?;
-        layer_entry_mut(&mut metadata, name)
-            .ok_or_else(|| format!("no cached layer {name}"))?["sha"] = Value::String(new_digest.clone());
+        layer_entry_mut(&mut metadata, name).ok_or_else(|| format!("no cached layer {name}"))?
+            ["sha"] = Value::String(new_digest.clone());
         let metadata = serde_json::to_vec(&metadata).map_err(|e| e.to_string())?;
         cache.write(
             CACHE_METADATA,
@@ -667,8 +687,8 @@ impl TestApp {
     /// When the cache has no metadata or it cannot be written.
     pub fn replace_cached_layer_metadata(&self, name: &str, data: Value) -> Result<(), String> {
         let mut metadata = self.cache_metadata().ok_or("no cache metadata")?;
-        layer_entry_mut(&mut metadata, name)
-            .ok_or_else(|| format!("no cached layer {name}"))?["data"] = data;
+        layer_entry_mut(&mut metadata, name).ok_or_else(|| format!("no cached layer {name}"))?
+            ["data"] = data;
         let metadata = serde_json::to_vec(&metadata).map_err(|e| e.to_string())?;
         self.cache()
             .write(CACHE_METADATA, &[(CACHE_METADATA, &metadata)])
