@@ -148,15 +148,6 @@ impl Container {
     fn copy_from(&self, path: &str) -> Result<Vec<u8>, String> {
         docker(&["cp", &format!("{}:{path}", self.0), "-"])
     }
-
-    /// Unpacks a tar stream into `dir`, keeping the owners its entries name.
-    fn copy_into(&self, dir: &str, tar: &[u8]) -> Result<(), String> {
-        docker_with_input(
-            &["cp", "--archive", "-", &format!("{}:{dir}", self.0)],
-            Some(tar),
-        )
-        .map(|_| ())
-    }
 }
 
 impl Drop for Container {
@@ -171,7 +162,7 @@ impl Drop for Container {
 #[derive(Debug, Clone)]
 pub struct CacheVolume {
     pub name: String,
-    /// An image to create the helper containers from (it is never run).
+    /// An image with `tar` to create the helper containers from.
     pub helper_image: String,
 }
 
@@ -232,7 +223,37 @@ impl CacheVolume {
                 .map_err(|e| format!("tar {relative}: {e}"))?;
         }
         let tar = builder.into_inner().map_err(|e| format!("tar: {e}"))?;
-        self.container()?.copy_into(CACHE_MOUNT, &tar)
+        // Unpacked by `tar` in a container running as the owner of `like` (the build user), so
+        // that the lifecycle may link and replace the files as it does its own.
+        let user = format!(
+            "{}:{}",
+            template.uid().map_err(|e| e.to_string())?,
+            template.gid().map_err(|e| e.to_string())?
+        );
+        let volume = format!("{}:{CACHE_MOUNT}", self.name);
+        docker_with_input(
+            &[
+                "run",
+                "--rm",
+                "--interactive",
+                "--network",
+                "none",
+                "--user",
+                &user,
+                "--volume",
+                &volume,
+                "--entrypoint",
+                "tar",
+                &self.helper_image,
+                "-x",
+                "-C",
+                CACHE_MOUNT,
+                "-f",
+                "-",
+            ],
+            Some(&tar),
+        )
+        .map(|_| ())
     }
 
     /// The whole cache as one tar stream.

@@ -1,9 +1,12 @@
 //! Packages the buildpack as `cargo libcnb package` does: built for the musl target of this
 //! machine's architecture (what a builder image runs), in release mode, into
-//! `target/buildpack/<triple>/<id>` with buildpack.toml and bin/build, bin/detect.
+//! `target/buildpack/<triple>/gocnb_go-<digest>` with buildpack.toml and bin/build, bin/detect.
+//! The directory is named by its contents and never changed once there, so that a build still
+//! reading one packaging is never broken by another (a test run beside the set-up, say).
 
 use libcnb_package::cross_compile::{cross_compile_assistance, CrossCompileAssistance};
 use libcnb_package::CargoProfile;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -23,24 +26,46 @@ pub fn target_triple() -> &'static str {
 /// When the musl toolchain is missing, cargo fails or the directory cannot be written.
 pub fn package_buildpack(workspace_root: &Path) -> Result<PathBuf, String> {
     let triple = target_triple();
-    let cargo_env = match cross_compile_assistance(triple) {
+    let mut cargo_env = match cross_compile_assistance(triple) {
         CrossCompileAssistance::HelpText(help) => return Err(help),
         CrossCompileAssistance::NoAssistance => Vec::new(),
         CrossCompileAssistance::Configuration { cargo_env } => cargo_env,
     };
+    // cargo passes its own CARGO_MANIFEST_DIR on to the cargo it starts, and ring's build script
+    // reruns when that changes: one value, whichever command packages, keeps the build cached.
+    cargo_env.push((
+        "CARGO_MANIFEST_DIR".into(),
+        workspace_root.as_os_str().to_owned(),
+    ));
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| workspace_root.join("target"), PathBuf::from);
-    let dir = target_dir.join("buildpack").join(triple).join("gocnb_go");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let parent = target_dir.join("buildpack").join(triple);
+    let staging = parent.join(format!(".staging-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(|e| format!("create {}: {e}", staging.display()))?;
     libcnb_package::package::package_buildpack(
         workspace_root,
         CargoProfile::Release,
         triple,
         &cargo_env,
-        &dir,
+        &staging,
         &BTreeMap::new(),
     )
     .map_err(|e| format!("packaging the buildpack: {e}"))?;
+    let mut digest = Sha256::new();
+    for file in ["buildpack.toml", "bin/build"] {
+        let bytes = std::fs::read(staging.join(file)).map_err(|e| format!("read {file}: {e}"))?;
+        digest.update(&bytes);
+    }
+    let dir = parent.join(format!(
+        "gocnb_go-{}",
+        &crate::hex(&digest.finalize())[..16]
+    ));
+    if dir.is_dir() {
+        std::fs::remove_dir_all(&staging)
+            .map_err(|e| format!("remove {}: {e}", staging.display()))?;
+    } else {
+        std::fs::rename(&staging, &dir).map_err(|e| format!("rename to {}: {e}", dir.display()))?;
+    }
     Ok(dir)
 }

@@ -61,36 +61,8 @@ pub fn buildpack_dir() -> &'static PathBuf {
 
 /// A buildpack that runs after this one and lists what the build left in HOME, which a
 /// buildpack must not write to (HOME is not a layer: nothing there is kept or exported).
-fn home_probe_dir() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = buildpack_dir()
-            .parent()
-            .expect("target/buildpack/<triple>")
-            .join("home-probe");
-        let bin = dir.join("bin");
-        std::fs::create_dir_all(&bin).expect("create the probe buildpack");
-        std::fs::write(
-            dir.join("buildpack.toml"),
-            "api = \"0.10\"\n\n[buildpack]\nid = \"gocnb-test/home-probe\"\nversion = \"0.0.0\"\n\n\
-             [[targets]]\nos = \"linux\"\n",
-        )
-        .expect("probe buildpack.toml");
-        std::fs::write(bin.join("detect"), "#!/bin/sh\nexit 0\n").expect("probe detect");
-        std::fs::write(
-            bin.join("build"),
-            "#!/bin/sh\nfind \"$HOME\" -mindepth 1 | sed 's/^/[home-probe] /'\necho '[home-probe] done'\n",
-        )
-        .expect("probe build");
-        for program in ["detect", "build"] {
-            std::fs::set_permissions(
-                bin.join(program),
-                std::os::unix::fs::PermissionsExt::from_mode(0o755),
-            )
-            .expect("chmod");
-        }
-        dir
-    })
+fn home_probe_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("buildpacks/home-probe")
 }
 
 /// What a build did, as pack and the daemon tell.
