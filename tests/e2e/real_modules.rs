@@ -24,7 +24,7 @@ fn assert_rebuild_downloads_nothing(app: &TestApp) {
     let modules_before = app
         .cached_layer_digest("go-modules")
         .expect("a cached module cache");
-    let report = build_real(&app);
+    let report = build_real(app);
     let log = plain(&report.log);
     assert_contains(&log, "Reusing the module cache");
     assert!(!log.contains("go: downloading"), "{log}");

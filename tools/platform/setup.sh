@@ -138,8 +138,13 @@ make_rootfs() { # dir, extra packages (comma separated)
   mv "$dir.new" "$dir"
 }
 
+# The ID of an image, or nothing; an image that a new one replaced is removed (it has no name).
+image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+remove_replaced() { [[ -z "$1" || "$1" == "$(image_id "$2")" ]] || docker image rm "$1" >/dev/null 2>&1 || true; }
+
 import_image() { # rootfs dir, name, key
-  local dir="$1" name="$2" key="$3"
+  local dir="$1" name="$2" key="$3" old
+  old="$(image_id "$name")"
   tar -C "$dir" -c . | docker import \
     --change 'ENV CNB_USER_ID=1000' --change 'ENV CNB_GROUP_ID=1000' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
@@ -149,6 +154,7 @@ import_image() { # rootfs dir, name, key
     --change "LABEL io.buildpacks.base.maintainer=gocnb" \
     --change "LABEL gocnb.setup.key=$key" \
     - "$name" >/dev/null
+  remove_replaced "$old" "$name"
 }
 
 base_key="$(sha256sum "$0" | cut -c1-16)"
@@ -177,7 +183,9 @@ for arch in arm64 ppc64le; do
     work="$(mktemp -d "$cache/arch.XXXXXX")"
     docker save "$RUN_IMAGE" | tar -C "$work" -x
     python3 "$repo/tools/platform/retag-arch.py" "$work" "$arch" "$RUN_IMAGE-$arch"
+    old="$(image_id "$RUN_IMAGE-$arch")"
     tar -C "$work" -c . | docker load >/dev/null
+    remove_replaced "$old" "$RUN_IMAGE-$arch"
     rm -rf "$work"
   fi
 done
@@ -190,7 +198,7 @@ builder_key="$( (cat "$repo/tools/platform/builder.toml" "$lifecycle_tgz"
   docker image inspect -f '{{.Id}}' "$BUILD_IMAGE" "$BUILD_IMAGE_NO_GIT" "$RUN_IMAGE" "$RUN_IMAGE-arm64" "$RUN_IMAGE-ppc64le"
   find "$buildpack_dir" -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)"
 make_builder() { # name, build image, run image
-  local name="$1" build_image="$2" run_image="$3" staging
+  local name="$1" build_image="$2" run_image="$3" staging old
   if [[ "$(cat "$cache/${name//[\/:]/_}.key" 2>/dev/null)" == "$builder_key" ]] &&
     docker image inspect "$name" >/dev/null 2>&1; then
     return
@@ -198,12 +206,14 @@ make_builder() { # name, build image, run image
   say "creating the builder $name"
   rm -f "$cache/${name//[\/:]/_}.key"
   staging="$(mktemp -d "$cache/builder.XXXXXX")"
+  old="$(image_id "$name")"
   sed -e "s|@LIFECYCLE@|$lifecycle_tgz|" -e "s|@BUILDPACK@|$buildpack_dir|" \
     -e "s|@BUILD_IMAGE@|$build_image|" -e "s|@RUN_IMAGE@|$run_image|" \
     "$repo/tools/platform/builder.toml" >"$staging/builder.toml"
   pack builder create "$name" --config "$staging/builder.toml" --pull-policy never \
     >"$cache/builder.log" 2>&1 || { cat "$cache/builder.log" >&2; fail "pack builder create failed (log above)"; }
   rm -rf "$staging"
+  remove_replaced "$old" "$name"
   echo "$builder_key" >"$cache/${name//[\/:]/_}.key"
 }
 make_builder "$BUILDER" "$BUILD_IMAGE" "$RUN_IMAGE"

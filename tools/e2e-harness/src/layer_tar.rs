@@ -83,7 +83,11 @@ pub fn find_in_tar(
         let mut contents = Vec::new();
         std::io::Read::read_to_end(&mut entry, &mut contents)
             .map_err(|e| format!("read {path}: {e}"))?;
-        if path.ends_with(".tar") {
+        // The lifecycle names layer tarballs `<digest>.tar`, in lower case.
+        if std::path::Path::new(&path)
+            .extension()
+            .is_some_and(|extension| extension == "tar")
+        {
             find_in_tar(&contents, needle, &path, found)?;
         } else if contents.windows(needle.len()).any(|w| w == needle) {
             found.push(path);

@@ -88,7 +88,7 @@ fn run(args: &[String]) -> Result<(), String> {
     if serve {
         println!("[cnb-local] serving on http://127.0.0.1:{port}/ until interrupted");
         loop {
-            std::thread::sleep(Duration::from_secs(3600));
+            std::thread::sleep(Duration::from_hours(1));
         }
     }
     drop(container);

@@ -33,6 +33,10 @@ pub fn pack_build(
         .args(["--trust-builder", "--trust-extra-buildpacks"])
         .arg("--cache")
         .arg(format!("type=build;format=volume;name={image}.build-cache"))
+        .arg("--cache")
+        .arg(format!(
+            "type=launch;format=volume;name={image}.launch-cache"
+        ))
         .arg("--path")
         .arg(app);
     for buildpack in buildpacks {
@@ -61,10 +65,12 @@ pub fn pack_build(
     }
 }
 
-/// Removes an image and its build cache volume.
+/// Removes an image and its cache volumes.
 pub fn remove_image(image: &str) {
     let _ = docker(&["image", "rm", "--force", image]);
-    let _ = docker(&["volume", "rm", "--force", &format!("{image}.build-cache")]);
+    for cache in ["build-cache", "launch-cache"] {
+        let _ = docker(&["volume", "rm", "--force", &format!("{image}.{cache}")]);
+    }
 }
 
 /// A container started with `docker run --detach`, removed when dropped.

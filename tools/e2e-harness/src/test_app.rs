@@ -182,6 +182,13 @@ pub fn app_with_bindings(fixture: &str, files: &[(&str, String)]) -> TestApp {
     app
 }
 
+/// The ID of an image, if it exists.
+fn image_id(name: &str) -> Option<String> {
+    docker(&["image", "inspect", "--format", "{{.Id}}", name])
+        .ok()
+        .map(|out| String::from_utf8_lossy(&out).trim().to_string())
+}
+
 /// Layer names under `buildpacks[*].layers` of a lifecycle metadata document.
 fn layer_names(metadata: &Value) -> Vec<String> {
     let mut names: Vec<String> = metadata["buildpacks"]
@@ -241,6 +248,8 @@ impl TestApp {
             .target_triple(crate::package::target_triple())
             .envs(env)
             .expected_pack_result(expected.clone());
+        // A rebuild leaves the image it replaces without a name: it is removed after the build.
+        let replaced = self.image_name.borrow().as_deref().and_then(image_id);
         let mut next = None;
         let keep = |context: TestContext<'_>| {
             // SAFETY: the only borrow a TestContext holds is of the TestRunner that made it,
@@ -261,11 +270,18 @@ impl TestApp {
             let name = crate::plain(&context.pack_stdout)
                 .lines()
                 .find_map(|line| line.split("Successfully built image ").nth(1))
-                .map(|name| name.trim().trim_matches('\'').to_string())
-                .unwrap_or_else(|| panic!("pack named no image:\n{log}"));
+                .map_or_else(
+                    || panic!("pack named no image:\n{log}"),
+                    |name| name.trim().trim_matches('\'').to_string(),
+                );
             *self.image_name.borrow_mut() = Some(name);
         }
         *self.context.borrow_mut() = Some(context);
+        if let Some(replaced) = replaced {
+            if self.image_name.borrow().as_deref().and_then(image_id) != Some(replaced.clone()) {
+                let _ = docker(&["image", "rm", &replaced]);
+            }
+        }
         self.report(log, succeeded)
     }
 
