@@ -2,7 +2,7 @@
 //! `GO_INSTALL_TOOLS_IN_IMAGE`): the workspace, the processes' directory, and go commands that
 //! build and test the app there without downloads.
 
-use e2e_harness::cyclonedx::{assert_sbom_describes_binaries, component, exported_sbom};
+use e2e_harness::cyclonedx::component;
 use e2e_harness::test_app::LAUNCHER_COMMAND;
 use e2e_harness::test_app::{app, assert_contains, plain, TestApp};
 
@@ -135,13 +135,13 @@ fn the_image_holds_cyclonedx_sboms_of_the_binaries_and_the_toolchain() {
     let binary = std::fs::read(image.join("layers/gocnb_go/target/bin/withdep")).expect("binary");
     let go_version = e2e_harness::go_binary::go_version_of(&binary).expect("go version");
 
-    let sbom = exported_sbom(&image, "target");
+    let sbom = app.sbom("target");
     assert_eq!(
         sbom["metadata"]["component"]["name"],
         "example.test/withdep"
     );
     assert_eq!(component(&sbom, "withdep")["type"], "application");
-    assert_sbom_describes_binaries(&image, &["withdep"]);
+    app.assert_sbom_describes_binaries(&["withdep"]);
     // The go.sum hashes, as hex: banner's is h1:pFl+vqi/BLiR3pxw3gUOR0I3EECeGPQlRAni6RiaA98=.
     let banner = component(&sbom, "example.test/banner");
     assert_eq!(banner["version"], "v1.0.0");
@@ -161,7 +161,7 @@ fn the_image_holds_cyclonedx_sboms_of_the_binaries_and_the_toolchain() {
         Some(go_version.clone())
     );
 
-    let toolchain = exported_sbom(&image, "go-dist");
+    let toolchain = app.sbom("go-dist");
     let go = component(&toolchain, "go");
     assert_eq!(
         go["version"].as_str().map(|v| format!("go{v}")),

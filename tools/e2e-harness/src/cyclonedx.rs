@@ -103,14 +103,14 @@ pub fn validate(document: &Value) -> Result<(), String> {
     }
 }
 
-/// The SBOM the lifecycle exported for a layer of this buildpack into an unpacked image,
-/// validated against the `CycloneDX` 1.5 schema.
+/// The SBOM of a layer of this buildpack in a directory laid out as an image's `/layers`
+/// (what `pack sbom download` writes), validated against the `CycloneDX` 1.5 schema.
 ///
 /// # Panics
-/// When the image has no such SBOM or it breaks the schema (this serves tests).
+/// When there is no such SBOM or it breaks the schema (this serves tests).
 #[must_use]
-pub fn exported_sbom(image: &Path, layer: &str) -> Value {
-    let path = image.join(format!("layers/sbom/launch/gocnb_go/{layer}/sbom.cdx.json"));
+pub fn exported_sbom(root: &Path, layer: &str) -> Value {
+    let path = root.join(format!("layers/sbom/launch/gocnb_go/{layer}/sbom.cdx.json"));
     let document = read_json(&path).unwrap_or_else(|e| panic!("no SBOM in the image: {e}"));
     if let Err(violations) = validate(&document) {
         panic!("the {layer} SBOM breaks the CycloneDX 1.5 schema:\n{violations}");
@@ -140,13 +140,12 @@ pub fn property<'a>(component: &'a Value, name: &str) -> Option<&'a str> {
         .as_str()
 }
 
-/// The image's SBOM of the binaries lists exactly `names`, each with the SHA-256 and Go build
-/// ID of the image's binary.
+/// The SBOM of the binaries lists exactly `names`, each with the SHA-256 and Go build ID of the
+/// binary in the image (unpacked at `image`).
 ///
 /// # Panics
 /// When it does not (this serves tests).
-pub fn assert_sbom_describes_binaries(image: &Path, names: &[&str]) {
-    let sbom = exported_sbom(image, "target");
+pub fn assert_sbom_describes_binaries(sbom: &Value, image: &Path, names: &[&str]) {
     let listed: Vec<&str> = sbom["components"]
         .as_array()
         .expect("components")
@@ -162,7 +161,7 @@ pub fn assert_sbom_describes_binaries(image: &Path, names: &[&str]) {
     for name in names {
         let binary = std::fs::read(image.join("layers/gocnb_go/target/bin").join(name))
             .expect("binary in the image");
-        let described = component(&sbom, name);
+        let described = component(sbom, name);
         assert_eq!(
             described["hashes"][0]["content"],
             crate::hex(&Sha256::digest(&binary)),

@@ -31,12 +31,27 @@ pub fn package_buildpack(workspace_root: &Path) -> Result<PathBuf, String> {
         CrossCompileAssistance::NoAssistance => Vec::new(),
         CrossCompileAssistance::Configuration { cargo_env } => cargo_env,
     };
-    // cargo passes its own CARGO_MANIFEST_DIR on to the cargo it starts, and ring's build script
-    // reruns when that changes: one value, whichever command packages, keeps the build cached.
+    // The cargo that runs this passes its package's CARGO_* variables on to the cargo started
+    // here, and ring's build script reruns when one of them changes: with fixed values, the
+    // set-up's packaging and the tests' share one cached build.
     cargo_env.push((
         "CARGO_MANIFEST_DIR".into(),
         workspace_root.as_os_str().to_owned(),
     ));
+    for name in [
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_PKG_NAME",
+        "CARGO_PKG_VERSION",
+        "CARGO_PKG_VERSION_MAJOR",
+        "CARGO_PKG_VERSION_MINOR",
+        "CARGO_PKG_VERSION_PATCH",
+        "CARGO_PKG_VERSION_PRE",
+        "CARGO_CRATE_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+    ] {
+        cargo_env.push((name.into(), "".into()));
+    }
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| workspace_root.join("target"), PathBuf::from);
     let parent = target_dir.join("buildpack").join(triple);

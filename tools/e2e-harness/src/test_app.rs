@@ -424,6 +424,26 @@ impl TestApp {
         Ok(root)
     }
 
+    /// The SBOM of a layer of this buildpack in the image, as `pack sbom download` gives it,
+    /// validated against the `CycloneDX` 1.5 schema.
+    pub fn sbom(&self, layer: &str) -> Value {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let output = std::process::Command::new("pack")
+            .args(["sbom", "download", &self.image().0, "--output-dir"])
+            .arg(dir.path())
+            .output()
+            .expect("run pack");
+        assert!(output.status.success(), "pack sbom download: {output:?}");
+        crate::cyclonedx::exported_sbom(dir.path(), layer)
+    }
+
+    /// The image's SBOM of the binaries lists exactly `names`, each with the SHA-256 and Go
+    /// build ID of the image's binary.
+    pub fn assert_sbom_describes_binaries(&self, names: &[&str]) {
+        let image = self.unpack_image().expect("unpack image");
+        crate::cyclonedx::assert_sbom_describes_binaries(&self.sbom("target"), &image, names);
+    }
+
     /// The processes of the image.
     ///
     /// # Errors
@@ -714,6 +734,43 @@ pub fn plain(log: &str) -> String {
 pub fn assert_contains(log: &str, expected: &str) {
     let log = plain(log);
     assert!(log.contains(expected), "expected {expected:?} in:\n{log}");
+}
+
+/// The buildpack's whole output of a build (from its `## Go` header to its last line), with
+/// what changes from run to run filtered: durations become `<time>`, the test services'
+/// address `<services>`, SHA-256 digests `<sha256>`, progress dots `...`, the architecture
+/// `<arch>` and distribution `<distro>` (of the builder).
+#[must_use]
+pub fn go_output(log: &str) -> String {
+    static FILTERS: OnceLock<Vec<(regex::Regex, &'static str)>> = OnceLock::new();
+    let filters = FILTERS.get_or_init(|| {
+        [
+            (r"\((< )?\d+(\.\d+)?s\)", "(<time>)"),
+            (r"finished in \d+(\.\d+)?s", "finished in <time>"),
+            (r"\b(amd64|arm64)\b", "<arch>"),
+            (r"\b(debian-12|ubuntu-\d+\.\d+)\b", "<distro>"),
+            (r"https?://\d+\.\d+\.\d+\.\d+:\d+", "<services>"),
+            (r"[0-9a-f]{64}", "<sha256>"),
+            (r" \.+ \(", " ... ("),
+        ]
+        .into_iter()
+        .map(|(pattern, replacement)| (regex::Regex::new(pattern).expect("filter"), replacement))
+        .collect()
+    });
+    let plain = plain(log);
+    let mut block: Vec<&str> = plain
+        .lines()
+        .skip_while(|line| *line != "## Go")
+        .take_while(|line| !line.starts_with("[home-probe]") && !line.starts_with("===> "))
+        .collect();
+    while block.last().is_some_and(|line| line.is_empty()) {
+        block.pop();
+    }
+    let mut text = block.join("\n");
+    for (pattern, replacement) in filters {
+        text = pattern.replace_all(&text, *replacement).into_owned();
+    }
+    text
 }
 
 /// Where a file of the app is in the build container.
