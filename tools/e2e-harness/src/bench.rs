@@ -1,7 +1,9 @@
 //! `cnb-local bench`: the whole `pack build` (what users wait for) side by side with a person
 //! typing `tar xzf go….tar.gz && go install ./...`, on `test-fixtures/bench-deps` (two module
 //! dependencies from the local GOPROXY, two binaries). Rounds are interleaved (bare, then pack,
-//! for each scenario) so that machine noise hits both alike; medians are printed.
+//! for each scenario) so that machine noise hits both alike; medians are printed. pack builds
+//! with the builder's own buildpack, as users do (`tools/platform/setup.sh` puts the current
+//! one in; a `--buildpack` would make pack assemble a builder of its own for every build).
 //!
 //! Scenarios, each on the caches the previous one left: a cold build (no image, empty cache
 //! volume), a rebuild without changes, a one-line edit of a main package, and a dependency bump
@@ -10,7 +12,7 @@
 use crate::go_mirror::ensure_go_archive;
 use crate::pack_cli::{pack_build, remove_image};
 use crate::test_app::builder;
-use crate::{package_buildpack, LocalServices};
+use crate::LocalServices;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -154,7 +156,6 @@ fn median(values: &mut [Duration]) -> Duration {
 /// # Errors
 /// When setting up, a bare go command or a build fails.
 pub fn run(workspace_root: &Path, rounds: usize) -> Result<String, String> {
-    let buildpack = package_buildpack(workspace_root)?;
     let work = std::env::temp_dir().join(format!("gocnb-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     let services = LocalServices::start(workspace_root, &work.join("services"))?;
@@ -182,9 +183,8 @@ pub fn run(workspace_root: &Path, rounds: usize) -> Result<String, String> {
             change_app(&bare.work.join("app"), index, round)?;
             let bare_time = bare.scenario(index, &archive.path)?;
             change_app(&app, index, round)?;
-            let (log, whole_build) =
-                pack_build(&image, &builder, &app, &[&buildpack], &env, &[])
-                    .map_err(|log| format!("the {} build failed:\n{log}", SCENARIOS[index]))?;
+            let (log, whole_build) = pack_build(&image, &builder, &app, &[], &env, &[])
+                .map_err(|log| format!("the {} build failed:\n{log}", SCENARIOS[index]))?;
             scenario_samples.push(Sample {
                 bare: bare_time,
                 buildpack: buildpack_time(&log),
