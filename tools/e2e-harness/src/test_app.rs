@@ -15,7 +15,7 @@ use crate::docker::{docker, CacheVolume, Image};
 use crate::go_binary::go_version_of_file;
 use crate::package::package_buildpack;
 use crate::services::LocalServices;
-use crate::{http_get, workspace_root, Response};
+use crate::{wait_for_http, workspace_root, Response};
 use libcnb_test::{
     BuildConfig, BuildpackReference, ContainerConfig, PackResult, TestContext, TestRunner,
 };
@@ -23,7 +23,7 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The builder `tools/platform/setup.sh` makes; `INTEGRATION_TEST_BUILDER` names another
 /// (`heroku/builder:24`, say).
@@ -517,6 +517,20 @@ impl TestApp {
         process: Option<&str>,
         f: impl FnOnce(std::net::SocketAddr, Response) -> R,
     ) -> R {
+        let first_answer = |port: u16, logs: &dyn Fn() -> String| {
+            let response = wait_for_http(port, "/", Duration::from_secs(30))
+                .unwrap_or_else(|error| panic!("the app did not answer: {error}\n{}", logs()));
+            assert_eq!(response.status, 200, "{}", response.body);
+            (std::net::SocketAddr::from(([127, 0, 0, 1], port)), response)
+        };
+        if self.context.borrow().is_none() {
+            // Built by pack directly (with volumes): run it as a user would.
+            let port = crate::free_port().expect("port");
+            let running = crate::pack_cli::RunningContainer::start(&self.image().0, process, port)
+                .expect("docker run");
+            let (address, response) = first_answer(port, &|| running.logs());
+            return f(address, response);
+        }
         let mut container = ContainerConfig::new();
         container
             .expose_port(APP_PORT)
@@ -525,33 +539,10 @@ impl TestApp {
             container.entrypoint(process);
         }
         let mut result = None;
-        if self.context.borrow().is_none() {
-            // Built by pack directly (with volumes): run it as a user would.
-            let port = crate::free_port().expect("port");
-            let running = crate::pack_cli::RunningContainer::start(&self.image().0, process, port)
-                .expect("docker run");
-            let response =
-                crate::wait_for_http(port, "/", Duration::from_secs(30)).unwrap_or_else(|error| {
-                    panic!("the app did not answer: {error}\n{}", running.logs())
-                });
-            assert_eq!(response.status, 200, "{}", response.body);
-            return f(std::net::SocketAddr::from(([127, 0, 0, 1], port)), response);
-        }
         self.context(|context| {
             context.start_container(container, |container| {
-                let address = container.address_for_port(APP_PORT);
-                let deadline = Instant::now() + Duration::from_secs(30);
-                let response = loop {
-                    match http_get(address.port(), "/") {
-                        Ok(response) => break response,
-                        Err(error) if Instant::now() > deadline => panic!(
-                            "the app did not answer: {error}\n{}",
-                            container.logs_now().stderr
-                        ),
-                        Err(_) => std::thread::sleep(Duration::from_millis(100)),
-                    }
-                };
-                assert_eq!(response.status, 200, "{}", response.body);
+                let port = container.address_for_port(APP_PORT).port();
+                let (address, response) = first_answer(port, &|| container.logs_now().stderr);
                 result = Some(f(address, response));
             });
         });
@@ -725,11 +716,7 @@ impl TestApp {
     }
 }
 
-/// The build log without colour codes.
-#[must_use]
-pub fn plain(log: &str) -> String {
-    crate::plain(log)
-}
+pub use crate::plain;
 
 pub fn assert_contains(log: &str, expected: &str) {
     let log = plain(log);
