@@ -1,38 +1,98 @@
 //! Every message a user reads when the build fails: a heading, the facts and what to do, the
 //! underlying error apart as details for debugging, and a stable id to search for or quote.
 
+use crate::buildpack::GoBuildpackError;
 use crate::config::ConfigError;
 use crate::download::DownloadError;
+use crate::go_archive::GoDistError;
 use crate::go_mod::GoModError;
 use crate::go_packages::{GoCommandError, PackageSource};
 use crate::inventory::{InventoryError, ResolveError, VersionSource};
-use crate::layers::go_dist::GoDistError;
-use crate::layers::gopath::GoPathError;
 use crate::netrc::NetrcError;
 use crate::truncate::for_display;
-use crate::GoBuildpackError;
 use bullet_stream::global::print;
+
+/// Declares the error ids: each variant and the id users read, quote and search for.
+macro_rules! error_ids {
+    ($($variant:ident => $id:literal,)*) => {
+        /// The id of each message, printed at its end.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum ErrorId {
+            $($variant,)*
+        }
+
+        impl ErrorId {
+            #[cfg(test)]
+            const ALL: &[ErrorId] = &[$(ErrorId::$variant,)*];
+
+            fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorId::$variant => $id,)*
+                }
+            }
+        }
+    };
+}
+
+error_ids! {
+    BuildCachePrepare => "go/build-cache/prepare",
+    CommandCredentials => "go/command/credentials",
+    CommandFailed => "go/command/failed",
+    ConfigGoversion => "go/config/goversion",
+    ConfigLinkerValueMissing => "go/config/linker-value-missing",
+    ConfigNotABoolean => "go/config/not-a-boolean",
+    ConfigNotANumber => "go/config/not-a-number",
+    DownloadChecksum => "go/download/checksum",
+    DownloadFailed => "go/download/failed",
+    DownloadUnpack => "go/download/unpack",
+    DownloadWrite => "go/download/write",
+    GoModMalformed => "go/go-mod/malformed",
+    GoModNoModuleLine => "go/go-mod/no-module-line",
+    GoModUnreadable => "go/go-mod/unreadable",
+    GopathLink => "go/gopath/link",
+    GopathUnsafeModulePath => "go/gopath/unsafe-module-path",
+    Internal => "go/internal",
+    InventoryMalformed => "go/inventory/malformed",
+    InventoryUnreadable => "go/inventory/unreadable",
+    NetrcBindingWithoutFile => "go/netrc/binding-without-file",
+    NetrcNoMachine => "go/netrc/no-machine",
+    NetrcUnreadable => "go/netrc/unreadable",
+    NetrcWrite => "go/netrc/write",
+    PackagesFlagLikePattern => "go/packages/flag-like-pattern",
+    PackagesNoMainPackage => "go/packages/no-main-package",
+    ProcessesInvalidType => "go/processes/invalid-type",
+    ResolveNoMatchingRelease => "go/resolve/no-matching-release",
+    ResolveUnsupportedArch => "go/resolve/unsupported-arch",
+    SbomWrite => "go/sbom/write",
+    TargetCreateBin => "go/target/create-bin",
+    TargetRemoveStale => "go/target/remove-stale",
+}
 
 pub(crate) fn print_error(error: &libcnb::Error<GoBuildpackError>) {
     print::error(error_message(error));
 }
 
 /// A message: what happened and what to do, then its id.
-fn message(id: &str, heading: &str, body: &str) -> String {
-    format!("{heading}\n\n{}\n\nError id: {id}", body.trim_end())
+fn message(id: ErrorId, heading: &str, body: &str) -> String {
+    format!(
+        "{heading}\n\n{}\n\nError id: {}",
+        body.trim_end(),
+        id.as_str()
+    )
 }
 
 /// A message with the underlying error (an I/O error, a command's status) apart, for debugging.
 fn message_with_details(
-    id: &str,
+    id: ErrorId,
     heading: &str,
     body: &str,
     details: &dyn std::fmt::Display,
 ) -> String {
     format!(
-        "{heading}\n\n{}\n\nDetails for debugging:\n{}\n\nError id: {id}",
+        "{heading}\n\n{}\n\nDetails for debugging:\n{}\n\nError id: {}",
         body.trim_end(),
-        details.to_string().trim_end()
+        details.to_string().trim_end(),
+        id.as_str()
     )
 }
 
@@ -40,7 +100,7 @@ pub(crate) fn error_message(error: &libcnb::Error<GoBuildpackError>) -> String {
     match error {
         libcnb::Error::BuildpackError(error) => buildpack_error_message(error),
         other => message_with_details(
-            "go/internal",
+            ErrorId::Internal,
             "Internal buildpack error",
             "The buildpack failed while talking to the CNB platform (writing a layer or its metadata, or reading the build plan).\n\n\
              This is not caused by the app. Retry the build; if it fails again, report it with this output.",
@@ -53,7 +113,7 @@ pub(crate) fn error_message(error: &libcnb::Error<GoBuildpackError>) -> String {
 fn buildpack_error_message(error: &GoBuildpackError) -> String {
     match error {
         GoBuildpackError::GoMod(GoModError::Read { path, source }) => message_with_details(
-            "go/go-mod/unreadable",
+            ErrorId::GoModUnreadable,
             &format!("Could not read {}", path.display()),
             &format!(
                 "Reading {} at the root of the app failed.\n\n\
@@ -63,7 +123,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
             source,
         ),
         GoBuildpackError::GoMod(GoModError::Malformed { path, line, content, problem }) => message(
-            "go/go-mod/malformed",
+            ErrorId::GoModMalformed,
             &format!("{} is malformed", path.display()),
             &format!(
                 "{}:{line}: {}\n\n    {}\n\n\
@@ -75,7 +135,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
             ),
         ),
         GoBuildpackError::GoMod(GoModError::NoModuleLine { path }) => message(
-            "go/go-mod/no-module-line",
+            ErrorId::GoModNoModuleLine,
             "go.mod has no module line",
             &format!(
                 "{} does not declare the module path.\n\n\
@@ -94,7 +154,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
                 _ => "Change `// +heroku install` in go.mod to list package paths only (such as `./cmd/web ./cmd/worker`).",
             };
             message(
-                "go/packages/flag-like-pattern",
+                ErrorId::PackagesFlagLikePattern,
                 "A package pattern looks like a go flag",
                 &format!(
                     "The package pattern `{}` (from {}) starts with `-`, so the go command would read it as a flag, not as packages to build. \
@@ -106,27 +166,27 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
             )
         }
         GoBuildpackError::CreateGobin(source) => message_with_details(
-            "go/target/create-bin",
+            ErrorId::TargetCreateBin,
             "Could not create the directory for the binaries",
             "Creating the target layer's bin directory failed.\n\nRetry the build.",
             source,
         ),
         GoBuildpackError::PrepareBuildCache(source) => message_with_details(
-            "go/build-cache/prepare",
+            ErrorId::BuildCachePrepare,
             "Could not prepare the Go build cache",
             "Preparing the go-build-cache layer (the go command's configuration, and the entries' ages used to prune what a build does not use) failed.\n\n\
              Retry the build; if it fails again, clear the build cache (`pack build --clear-cache`, or your platform's equivalent).",
             source,
         ),
         GoBuildpackError::RemoveStaleBinaries(source) => message_with_details(
-            "go/target/remove-stale",
+            ErrorId::TargetRemoveStale,
             "Could not remove binaries of the last build",
             "Removing binaries that no main package builds any more from the target layer failed.\n\n\
              Retry the build; if it fails again, clear the build cache (`pack build --clear-cache`, or your platform's equivalent).",
             source,
         ),
-        GoBuildpackError::GoPath(GoPathError::UnsafeModulePath(module_path)) => message(
-            "go/gopath/unsafe-module-path",
+        GoBuildpackError::UnsafeModulePath(module_path) => message(
+            ErrorId::GopathUnsafeModulePath,
             "The module path cannot be a GOPATH directory",
             &format!(
                 "GO_SETUP_GOPATH_IN_IMAGE places the app at $GOPATH/src/<module path>, but the module path `{}` in go.mod has an empty, `.` or `..` element, which would place it elsewhere.\n\n\
@@ -134,15 +194,15 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
                 for_display(module_path)
             ),
         ),
-        GoBuildpackError::GoPath(GoPathError::Link(source)) => message_with_details(
-            "go/gopath/link",
+        GoBuildpackError::GoPathLink(source) => message_with_details(
+            ErrorId::GopathLink,
             "Could not set up the Go workspace",
             "Creating $GOPATH/src/<module path> in the gopath layer (GO_SETUP_GOPATH_IN_IMAGE) failed.\n\nRetry the build.",
             source,
         ),
         GoBuildpackError::Netrc(error) => netrc_message(error),
         GoBuildpackError::Sbom(error) => message_with_details(
-            "go/sbom/write",
+            ErrorId::SbomWrite,
             "Could not write the SBOM of the binaries",
             "Making the CycloneDX SBOM of the image's binaries from their embedded Go build information failed. \
              The binaries were built; the SBOM describes them.\n\n\
@@ -150,7 +210,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
             error,
         ),
         GoBuildpackError::InvalidProcessType(name) => message(
-            "go/processes/invalid-type",
+            ErrorId::ProcessesInvalidType,
             "Invalid process name",
             &format!(
                 "`{name}` cannot be a process type: process types may only contain letters, digits, `.`, `_` and `-`.\n\n\
@@ -163,7 +223,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
 fn config_message(error: &ConfigError) -> String {
     match error {
         ConfigError::GoVersion(parse_error) => message(
-            "go/config/goversion",
+            ErrorId::ConfigGoversion,
             "GOVERSION is not a Go version",
             &format!(
                 "{}.\n\n\
@@ -172,7 +232,7 @@ fn config_message(error: &ConfigError) -> String {
             ),
         ),
         ConfigError::NotABoolean { name, value } => message(
-            "go/config/not-a-boolean",
+            ErrorId::ConfigNotABoolean,
             &format!("{name} must be true or false"),
             &format!(
                 "{name} is set to `{}`.\n\nSet it to `true` or `false`, or unset it.",
@@ -180,13 +240,13 @@ fn config_message(error: &ConfigError) -> String {
             ),
         ),
         ConfigError::LinkerValueMissing => message(
-            "go/config/linker-value-missing",
+            ErrorId::ConfigLinkerValueMissing,
             "GO_LINKER_SYMBOL has no value",
             "GO_LINKER_SYMBOL names the variable to set with `-ldflags -X`, but neither GO_LINKER_VALUE nor SOURCE_VERSION is set.\n\n\
              Set GO_LINKER_VALUE to the value to embed, or unset GO_LINKER_SYMBOL.",
         ),
         ConfigError::NotAPositiveNumber { name, value } => message(
-            "go/config/not-a-number",
+            ErrorId::ConfigNotANumber,
             &format!("{name} must be a whole number"),
             &format!(
                 "{name} is set to `{}`.\n\n\
@@ -200,7 +260,7 @@ fn config_message(error: &ConfigError) -> String {
 fn inventory_message(error: &InventoryError) -> String {
     match error {
         InventoryError::Unreadable { location, reason } => message_with_details(
-            "go/inventory/unreadable",
+            ErrorId::InventoryUnreadable,
             "Could not read the Go inventory",
             &format!(
                 "Reading {location} failed.\n\n\
@@ -209,7 +269,7 @@ fn inventory_message(error: &InventoryError) -> String {
             reason,
         ),
         InventoryError::Malformed { location, reason } => message(
-            "go/inventory/malformed",
+            ErrorId::InventoryMalformed,
             "The Go inventory is malformed",
             &format!(
                 "{location} is not a valid inventory:\n\n{reason}\n\n\
@@ -222,7 +282,7 @@ fn inventory_message(error: &InventoryError) -> String {
 fn resolve_message(error: &ResolveError) -> String {
     match error {
         ResolveError::UnsupportedArch { arch } => message(
-            "go/resolve/unsupported-arch",
+            ErrorId::ResolveUnsupportedArch,
             "Unsupported architecture",
             &format!(
                 "The build targets linux/{arch}, but Go releases are only installed for linux/amd64 and linux/arm64.\n\n\
@@ -251,7 +311,7 @@ fn resolve_message(error: &ResolveError) -> String {
                 VersionSource::NoRequest => format!("Add a `go` line to go.mod (`go mod edit -go={example}`)."),
             };
             message(
-                "go/resolve/no-matching-release",
+                ErrorId::ResolveNoMatchingRelease,
                 "No matching Go release",
                 &format!(
                     "Requested: {} (from {}), which means {}.\n{listed}\n\n{fix}",
@@ -265,7 +325,7 @@ fn resolve_message(error: &ResolveError) -> String {
 fn go_dist_message(error: &GoDistError) -> String {
     match error {
         GoDistError::Download(DownloadError::ChecksumMismatch { url, expected, actual }) => message(
-            "go/download/checksum",
+            ErrorId::DownloadChecksum,
             "The Go download failed verification",
             &format!(
                 "The archive from {url} does not match the inventory's checksum.\n\n\
@@ -275,7 +335,7 @@ fn go_dist_message(error: &GoDistError) -> String {
             ),
         ),
         GoDistError::Download(DownloadError::Write { url, source }) => message_with_details(
-            "go/download/write",
+            ErrorId::DownloadWrite,
             "Could not save the Go download",
             &format!(
                 "Writing the archive from {url} into the go-dist layer failed, so nothing of it was installed. \
@@ -285,7 +345,7 @@ fn go_dist_message(error: &GoDistError) -> String {
             source,
         ),
         GoDistError::Download(error) => message(
-            "go/download/failed",
+            ErrorId::DownloadFailed,
             "Could not download Go",
             &format!(
                 "{error}\n\n\
@@ -294,7 +354,7 @@ fn go_dist_message(error: &GoDistError) -> String {
             ),
         ),
         GoDistError::Unpack { url, reason } => message_with_details(
-            "go/download/unpack",
+            ErrorId::DownloadUnpack,
             "Could not unpack the Go download",
             &format!(
                 "The archive from {url} passed its checksum but could not be unpacked.\n\n\
@@ -310,7 +370,7 @@ fn netrc_message(error: &NetrcError) -> String {
          given as a service binding of type `netrc` holding a `.netrc` file, or in the GO_NETRC config var.";
     match error {
         NetrcError::BindingWithoutNetrc { binding } => message(
-            "go/netrc/binding-without-file",
+            ErrorId::NetrcBindingWithoutFile,
             "A netrc binding has no .netrc file",
             &format!(
                 "The service binding {} has type `netrc`, but no `.netrc` file.\n\n\
@@ -319,13 +379,13 @@ fn netrc_message(error: &NetrcError) -> String {
             ),
         ),
         NetrcError::Unreadable { what, source } => message_with_details(
-            "go/netrc/unreadable",
+            ErrorId::NetrcUnreadable,
             "Could not read the private module credentials",
             &format!("Reading the netrc of {what} failed.\n\nMake the binding's `.netrc` file readable, and build again."),
             source,
         ),
         NetrcError::NoMachine { source_name } => message(
-            "go/netrc/no-machine",
+            ErrorId::NetrcNoMachine,
             "The private module credentials name no host",
             &format!(
                 "The netrc of {source_name} has no `machine <host>` (or `default`) entry, so the go command would send it to no server. Its contents are not shown.\n\n\
@@ -333,7 +393,7 @@ fn netrc_message(error: &NetrcError) -> String {
             ),
         ),
         NetrcError::Write(source) => message_with_details(
-            "go/netrc/write",
+            ErrorId::NetrcWrite,
             "Could not write the private module credentials",
             "Writing the netrc file for the go commands (in the temporary directory, outside the layers) failed.\n\nRetry the build.",
             source,
@@ -368,7 +428,7 @@ fn refused_for_credentials(output: &str) -> bool {
 fn go_command_message(error: &GoCommandError) -> String {
     match error {
         GoCommandError::Failed(cmd_error) if refused_for_credentials(&go_output(cmd_error)) => message_with_details(
-            "go/command/credentials",
+            ErrorId::CommandCredentials,
             &format!("`{}` failed: a module server wants credentials", cmd_error.name()),
             "The go command's output above shows a module download refused for lack of credentials (HTTP 401 or 403, or git asking for a username).\n\n\
                  For private modules, set GOPRIVATE to their module paths (such as `GOPRIVATE=github.com/acme/*`): the go command then fetches them directly and does not look them up in the public checksum database. \
@@ -382,7 +442,7 @@ fn go_command_message(error: &GoCommandError) -> String {
             cmd_error,
         ),
         GoCommandError::Failed(cmd_error) => message_with_details(
-            "go/command/failed",
+            ErrorId::CommandFailed,
             &format!("`{}` failed", cmd_error.name()),
             "The go command's output is shown above. Reproduce it locally with the same command and the Go version resolved above, fix the app, and build again.",
             cmd_error,
@@ -395,7 +455,7 @@ fn go_command_message(error: &GoCommandError) -> String {
                 PackageSource::WorkspaceModules => "Add a `package main` with a `func main()` to one of the modules go.work uses, or name the packages to build in GO_INSTALL_PACKAGE_SPEC.",
             };
             message(
-                "go/packages/no-main-package",
+                ErrorId::PackagesNoMainPackage,
                 "No main package to build",
                 &format!(
                     "None of the packages matched by `{}` (from {source}) is a `main` package, so there is nothing to run.\n\n{fix}",
@@ -407,353 +467,4 @@ fn go_command_message(error: &GoCommandError) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::go_mod::parse_go_mod;
-    use crate::inventory::{parse_inventory, resolve_release, version_request, InventoryLocation};
-    use libherokubuildpack::inventory::artifact::Arch;
-    use std::path::Path;
-
-    fn buildpack_error(error: GoBuildpackError) -> String {
-        error_message(&libcnb::Error::BuildpackError(error))
-    }
-
-    #[test]
-    fn every_message_has_its_own_id() {
-        let source = include_str!("errors.rs");
-        let code = &source[..source.find("#[cfg(test)]").expect("tests")];
-        let ids: Vec<&str> = code
-            .lines()
-            .map(str::trim)
-            .filter_map(|line| line.strip_prefix("\"go/")?.strip_suffix("\","))
-            .collect();
-        let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
-        assert_eq!(unique.len(), ids.len(), "an id is used twice: {ids:?}");
-        assert!(ids.len() >= 30, "{ids:?}");
-        assert_eq!(
-            code.matches("message(\n").count() + code.matches("message_with_details(\n").count()
-                - code.matches("fn message_with_details(\n").count(),
-            ids.len(),
-            "a message without an id"
-        );
-    }
-
-    #[test]
-    fn malformed_go_mod() {
-        let error =
-            parse_go_mod("module m\n\ngo 1.x\n", Path::new("go.mod")).expect_err("malformed");
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoMod(error)));
-    }
-
-    #[test]
-    fn unreadable_inputs() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoMod(GoModError::Read {
-            path: std::path::PathBuf::from("go.mod"),
-            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
-        })));
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Inventory(
-            InventoryError::Unreadable {
-                location: InventoryLocation::Configured(String::from(
-                    "https://inventory.example/go.toml"
-                )),
-                reason: String::from(
-                    "request to https://inventory.example/go.toml failed: HTTP 404"
-                ),
-            }
-        )));
-    }
-
-    #[test]
-    fn download_write_failure() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoDist(
-            GoDistError::Download(DownloadError::Write {
-                url: String::from("https://go.dev/dl/go1.26.6.linux-amd64.tar.gz"),
-                source: std::io::Error::from(std::io::ErrorKind::StorageFull),
-            })
-        )));
-    }
-
-    #[test]
-    fn every_version_source_hint() {
-        let inventory = crate::inventory::tests::inventory();
-        let requirement = "1.24".parse().expect("requirement");
-        let cases = [
-            ("module m\ngo 1.24.2\n", None, None),
-            ("module m\ngo 1.24.2\ntoolchain go1.24.3\n", None, None),
-            ("module m\n// +heroku goVersion go1.24\n", None, None),
-            ("module m\n", None, Some(&requirement)),
-            ("module m\n", Some("go 1.24.0\nuse .\n"), None),
-            (
-                "module m\n",
-                Some("go 1.24.0\ntoolchain go1.24.5\nuse .\n"),
-                None,
-            ),
-        ];
-        let mut shown = Vec::new();
-        for (go_mod, go_work, env) in cases {
-            let go_mod = parse_go_mod(go_mod, Path::new("go.mod")).expect("parses");
-            let go_work = go_work.map(|text| {
-                crate::go_work::parse_go_work(text, Path::new("go.work")).expect("go.work")
-            });
-            let request = version_request(&go_mod, go_work.as_ref(), env);
-            let error = resolve_release(
-                &inventory,
-                &InventoryLocation::BuiltIn,
-                &request,
-                Arch::Amd64,
-            )
-            .expect_err("no 1.24");
-            shown.push(buildpack_error(GoBuildpackError::Resolve(error)));
-        }
-        insta::assert_snapshot!(shown.join("\n\n----\n\n"));
-    }
-
-    #[test]
-    fn malformed_go_work() {
-        let error = crate::go_work::parse_go_work("go 1.25.0\nuse ./a ./b\n", Path::new("go.work"))
-            .expect_err("malformed");
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoMod(error)));
-    }
-
-    #[test]
-    fn unknown_goversion_env() {
-        let inventory = parse_inventory(
-            "artifacts = []\n",
-            &InventoryLocation::Configured(String::from("/srv/go.toml")),
-        )
-        .expect("parses");
-        let go_mod = parse_go_mod("module m\ngo 1.24.2\n", Path::new("go.mod")).expect("parses");
-        let requirement = "1.99".parse().expect("requirement");
-        let request = version_request(&go_mod, None, Some(&requirement));
-        let error = resolve_release(
-            &inventory,
-            &InventoryLocation::Configured(String::from("/srv/go.toml")),
-            &request,
-            Arch::Arm64,
-        )
-        .expect_err("empty inventory");
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Resolve(error)));
-    }
-
-    #[test]
-    fn malformed_inventory() {
-        let error = parse_inventory(
-            "[[artifacts]]\nversion = \"1.26.6\"\n",
-            &InventoryLocation::Configured(String::from(
-                "https://[redacted]@inventory.example/go.toml",
-            )),
-        )
-        .expect_err("malformed");
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Inventory(error)));
-    }
-
-    #[test]
-    fn checksum_mismatch() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoDist(
-            GoDistError::Download(DownloadError::ChecksumMismatch {
-                url: String::from("https://go.dev/dl/go1.26.6.linux-amd64.tar.gz"),
-                expected: String::from("aa"),
-                actual: String::from("bb"),
-            })
-        )));
-    }
-
-    #[test]
-    fn unsupported_arch() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Resolve(
-            ResolveError::UnsupportedArch {
-                arch: String::from("riscv64")
-            }
-        )));
-    }
-
-    #[test]
-    fn no_main_packages() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoCommand(
-            GoCommandError::NoMainPackages {
-                patterns: String::from("./..."),
-                package_source: PackageSource::AllPackages,
-            }
-        )));
-    }
-
-    #[test]
-    fn go_mod_without_module_line() {
-        let error = parse_go_mod("go 1.25.0\n", Path::new("go.mod")).expect_err("no module");
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoMod(error)));
-    }
-
-    #[test]
-    fn configuration_errors() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
-            ConfigError::NotABoolean {
-                name: "GO_INSTALL_TOOLS_IN_IMAGE",
-                value: String::from("maybe"),
-            }
-        )));
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
-            ConfigError::LinkerValueMissing
-        )));
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
-            ConfigError::NotAPositiveNumber {
-                name: "GO_DOWNLOAD_STALL_TIMEOUT",
-                value: String::from("0.5"),
-            }
-        )));
-    }
-
-    #[test]
-    fn download_and_unpack_failures() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoDist(
-            GoDistError::Download(DownloadError::Request {
-                url: String::from("https://[redacted]@mirror.example/go1.26.6.linux-amd64.tar.gz"),
-                reason: String::from("the server answered HTTP 404"),
-            })
-        )));
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoDist(
-            GoDistError::Unpack {
-                url: String::from("https://go.dev/dl/go1.26.6.linux-amd64.tar.gz"),
-                reason: String::from("the archive has no go/bin/go (3 entries unpacked)"),
-            }
-        )));
-    }
-
-    #[test]
-    fn truncated_download_after_retries() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoDist(
-            GoDistError::Download(DownloadError::AttemptsExhausted {
-                attempts: 4,
-                last: Box::new(DownloadError::Truncated {
-                    url: String::from("https://go.dev/dl/go1.26.6.linux-amd64.tar.gz"),
-                    received: 1024,
-                    expected: 65_536,
-                }),
-            })
-        )));
-    }
-
-    #[test]
-    fn flag_like_package_pattern() {
-        let error = crate::go_packages::package_patterns(
-            &[],
-            &[String::from("-toolexec=./hook.sh"), String::from("./...")],
-            None,
-        )
-        .expect_err("refused");
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::PackagePattern(error)));
-    }
-
-    #[test]
-    fn a_huge_go_line_is_echoed_cut_short() {
-        let contents = format!("module myapp\n\ngo 1.2{}\n", "6".repeat(5_000_000));
-        let error = parse_go_mod(&contents, Path::new("go.mod")).expect_err("malformed");
-        let shown = buildpack_error(GoBuildpackError::GoMod(error));
-        assert!(shown.len() < 2_000, "{} bytes", shown.len());
-        insta::assert_snapshot!(shown);
-    }
-
-    #[test]
-    fn layer_file_errors() {
-        let denied = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::PrepareBuildCache(
-            denied()
-        )));
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::RemoveStaleBinaries(
-            denied()
-        )));
-    }
-
-    fn failed_go_command(name: &str, stderr: &str) -> GoBuildpackError {
-        let output = std::process::Output {
-            status: std::os::unix::process::ExitStatusExt::from_raw(256),
-            stdout: Vec::new(),
-            stderr: stderr.as_bytes().to_vec(),
-        };
-        let error = fun_run::nonzero_streamed(name.to_string(), output).expect_err("exit 1");
-        GoBuildpackError::GoCommand(GoCommandError::Failed(error))
-    }
-
-    #[test]
-    fn failing_go_command() {
-        insta::assert_snapshot!(buildpack_error(failed_go_command(
-            "go install -- ./...",
-            "main.go:3:1: syntax error: non-declaration statement outside function body\n"
-        )));
-    }
-
-    #[test]
-    fn go_command_refused_for_credentials() {
-        insta::assert_snapshot!(buildpack_error(failed_go_command(
-            "go install -- ./...",
-            "go: example.com/private@v1.0.0: reading https://goproxy.corp.example/example.com/private/@v/v1.0.0.mod: 401 Unauthorized\n"
-        )));
-        let git_prompt = buildpack_error(failed_go_command(
-            "go install -- ./...",
-            "fatal: could not read Username for 'https://github.com': terminal prompts disabled\n",
-        ));
-        assert!(
-            git_prompt.contains("a module server wants credentials"),
-            "{git_prompt}"
-        );
-    }
-
-    #[test]
-    fn netrc_errors() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Netrc(
-            NetrcError::BindingWithoutNetrc {
-                binding: std::path::PathBuf::from("/platform/bindings/modules")
-            }
-        )));
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Netrc(
-            NetrcError::Unreadable {
-                what: String::from("the binding `modules`"),
-                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied)
-            }
-        )));
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Netrc(
-            NetrcError::NoMachine {
-                source_name: String::from("GO_NETRC")
-            }
-        )));
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Netrc(NetrcError::Write(
-            std::io::Error::from(std::io::ErrorKind::StorageFull)
-        ))));
-    }
-
-    #[test]
-    fn sbom_errors() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Sbom(
-            crate::sbom::SbomError::NoBuildInfo(String::from("web"))
-        )));
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Sbom(
-            crate::sbom::SbomError::ReadBinary {
-                name: String::from("web"),
-                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied)
-            }
-        )));
-    }
-
-    #[test]
-    fn unsafe_module_path_for_gopath() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoPath(
-            GoPathError::UnsafeModulePath(String::from("example.com/../../etc"))
-        )));
-    }
-
-    #[test]
-    fn gopath_link_failure() {
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoPath(
-            GoPathError::Link(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
-        )));
-    }
-
-    #[test]
-    fn bad_goversion_env() {
-        let error = "newest"
-            .parse::<go_cnb_common::go_version::GoVersionRequirement>()
-            .expect_err("bad");
-        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
-            ConfigError::GoVersion(error)
-        )));
-    }
-}
+mod tests;

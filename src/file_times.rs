@@ -1,25 +1,15 @@
-//! Giving every file of a tree one modification time, fast: the standard library holds about
-//! 5,000 files and this runs on every build, so files are named relative to their open
-//! directory (a path is resolved once per directory, not per file) and a few threads walk.
+//! Giving every file of a tree one modification time. Files are named relative to their open
+//! directory, so a path is resolved once per directory rather than once per file.
 
 use rustix::fs::{openat, AtFlags, Dir, FileType, Mode, OFlags, Timespec, Timestamps, CWD};
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex};
+use std::path::Path;
 
 const DIRECTORY_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::DIRECTORY)
     .union(OFlags::CLOEXEC)
     .union(OFlags::NOFOLLOW);
-
-/// Directories still to walk and how many walkers are busy: the walk is over when both are
-/// empty.
-struct Queue {
-    directories: Vec<PathBuf>,
-    busy: usize,
-    error: Option<std::io::Error>,
-}
 
 /// Sets the modification time of every regular file below `root` (not following links) to
 /// `unix_seconds`; access times are left as they are.
@@ -34,87 +24,31 @@ pub(crate) fn set_tree_mtimes(root: &Path, unix_seconds: i64) -> std::io::Result
             tv_nsec: 0,
         },
     };
-    let queue = Mutex::new(Queue {
-        directories: vec![root.to_path_buf()],
-        busy: 0,
-        error: None,
-    });
-    let changed = Condvar::new();
-    let walkers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
-    std::thread::scope(|scope| {
-        for _ in 0..walkers {
-            scope.spawn(|| walk(&queue, &changed, &times));
-        }
-    });
-    let queue = queue
-        .into_inner()
-        .map_err(|_| std::io::Error::other("a walker panicked"))?;
-    queue.error.map_or(Ok(()), Err)
-}
-
-fn walk(queue: &Mutex<Queue>, changed: &Condvar, times: &Timestamps) {
-    loop {
-        let directory = {
-            let Ok(mut state) = queue.lock() else { return };
-            loop {
-                if state.error.is_some() {
-                    return;
-                }
-                if let Some(directory) = state.directories.pop() {
-                    state.busy += 1;
-                    break directory;
-                }
-                if state.busy == 0 {
-                    return;
-                }
-                let Ok(next) = changed.wait(state) else {
-                    return;
-                };
-                state = next;
+    let mut directories = vec![root.to_path_buf()];
+    while let Some(path) = directories.pop() {
+        let directory: OwnedFd = openat(CWD, &path, DIRECTORY_FLAGS, Mode::empty())?;
+        for entry in Dir::read_from(&directory)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if matches!(name.to_bytes(), b"." | b"..") {
+                continue;
             }
-        };
-        let mut found = Vec::new();
-        let result = set_directory_mtimes(&directory, times, &mut found);
-        let Ok(mut state) = queue.lock() else { return };
-        state.busy -= 1;
-        state.directories.append(&mut found);
-        if let Err(error) = result {
-            state.error.get_or_insert(error);
-        }
-        changed.notify_all();
-    }
-}
-
-/// Sets the times of the regular files directly in `path`; its subdirectories are added to
-/// `found`.
-fn set_directory_mtimes(
-    path: &Path,
-    times: &Timestamps,
-    found: &mut Vec<PathBuf>,
-) -> std::io::Result<()> {
-    let directory: OwnedFd = openat(CWD, path, DIRECTORY_FLAGS, Mode::empty())?;
-    let entries = Dir::read_from(&directory)?;
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name();
-        if matches!(name.to_bytes(), b"." | b"..") {
-            continue;
-        }
-        let file_type = match entry.file_type() {
-            // Some file systems do not report the type in the listing.
-            FileType::Unknown => FileType::from_raw_mode(
-                rustix::fs::statat(&directory, name, AtFlags::SYMLINK_NOFOLLOW)?.st_mode,
-            ),
-            known => known,
-        };
-        match file_type {
-            FileType::Directory => {
-                found.push(path.join(std::ffi::OsStr::from_bytes(name.to_bytes())));
+            let file_type = match entry.file_type() {
+                // Some file systems do not report the type in the listing.
+                FileType::Unknown => FileType::from_raw_mode(
+                    rustix::fs::statat(&directory, name, AtFlags::SYMLINK_NOFOLLOW)?.st_mode,
+                ),
+                known => known,
+            };
+            match file_type {
+                FileType::Directory => {
+                    directories.push(path.join(std::ffi::OsStr::from_bytes(name.to_bytes())));
+                }
+                FileType::RegularFile => {
+                    rustix::fs::utimensat(&directory, name, &times, AtFlags::SYMLINK_NOFOLLOW)?;
+                }
+                _ => {}
             }
-            FileType::RegularFile => {
-                rustix::fs::utimensat(&directory, name, times, AtFlags::SYMLINK_NOFOLLOW)?;
-            }
-            _ => {}
         }
     }
     Ok(())

@@ -1,7 +1,6 @@
 //! Which packages to build, the go commands that build them, and the processes they become.
 
 use crate::linker::{LinkerDefinition, TOOLEXEC_DEFINITION_ENV};
-use crate::listing_record::{ListingRecord, PendingRecord};
 use bullet_stream::global::print;
 use bullet_stream::style;
 use fun_run::{CmdError, CommandWithName};
@@ -96,99 +95,26 @@ pub(crate) fn go_command(env: &Env, app_dir: &Path, args: &[&str]) -> Command {
 
 const LIST_FORMAT: &str = "{{if eq .Name \"main\"}}{{.ImportPath}}\t{{.Target}}{{end}}";
 
-/// `-find`: the names and targets of the matched packages are all that is needed, so their
-/// imports are not resolved (about half of the listing's time, which runs beside `go install`).
-fn list_command(env: &Env, app_dir: &Path, patterns: &[String]) -> Command {
-    let mut args = vec!["list", "-find", "-f", LIST_FORMAT, "--"];
-    args.extend(patterns.iter().map(String::as_str));
-    go_command(env, app_dir, &args)
-}
-
-/// The main packages, found beside `go install` so that finding them costs no time of its
-/// own: from the record of the last build when nothing that decides them changed, else by
-/// `go list`, which never downloads (`GOPROXY=off`): downloads, and the lines that report them,
-/// stay with `go install`.
-pub(crate) struct BackgroundListing(std::thread::JoinHandle<FoundBeside>);
-
-struct FoundBeside {
-    record: Option<ListingRecord>,
-    found: Found,
-}
-
-enum Found {
-    Recorded(Vec<MainPackage>),
-    Listed(std::io::Result<std::process::Output>),
-    /// Not listed beside the build: GOFLAGS lets go commands rewrite go.mod (`-mod=mod`), and
-    /// two of them must not run at once.
-    NotListed,
-}
-
-pub(crate) fn start_listing(
-    env: &Env,
-    app_dir: &Path,
-    patterns: &[String],
-    pending_record: Option<PendingRecord>,
-) -> BackgroundListing {
-    let goflags = env.get_string_lossy("GOFLAGS").unwrap_or_default();
-    let may_list_beside = !goflags.split_whitespace().any(|flag| flag == "-mod=mod");
-    let mut command = list_command(env, app_dir, patterns);
-    command.env("GOPROXY", "off");
-    BackgroundListing(std::thread::spawn(move || {
-        let record = pending_record.and_then(PendingRecord::resolve);
-        let found = match record.as_ref().and_then(ListingRecord::recorded_packages) {
-            Some(packages) => Found::Recorded(packages),
-            None if may_list_beside => Found::Listed(command.output()),
-            None => Found::NotListed,
-        };
-        FoundBeside { record, found }
-    }))
-}
-
-/// The main packages the patterns match, with the binary name `go install` gave each: from the
-/// record or the listing made beside the build, or (when the listing could not answer without
-/// downloads) from `go list` run now. A new listing is recorded for the next build.
-pub(crate) fn finish_listing(
-    listing: BackgroundListing,
+/// The main packages the patterns match, with the binary name `go install` gave each. Run after
+/// `go install`, so every module it reads is already downloaded. `-find`: only the names and
+/// targets are needed, so imports are not resolved.
+pub(crate) fn list_main_packages(
     env: &Env,
     app_dir: &Path,
     patterns: &[String],
     source: PackageSource,
 ) -> Result<Vec<MainPackage>, GoCommandError> {
-    let (record, found) = match listing.0.join() {
-        Ok(FoundBeside { record, found }) => (record, found),
-        Err(_) => (None, Found::NotListed),
-    };
-    let listed_beside = match found {
-        Found::Recorded(packages) => {
-            print::sub_bullet(
-                "The main packages are those of the last build: no Go file, go.mod, go.work or Go setting changed",
-            );
-            return Ok(packages);
-        }
-        Found::Listed(Ok(output)) if output.status.success() => Some(output),
-        Found::Listed(_) | Found::NotListed => None,
-    };
-    let stdout = if let Some(output) = listed_beside {
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    } else {
-        let name = format!(
-            "go list {}",
-            crate::truncate::for_display(&patterns.join(" "))
-        );
-        print::sub_time_cmd(list_command(env, app_dir, patterns).named(name))
-            .map_err(GoCommandError::Failed)?
-            .stdout_lossy()
-    };
-    let packages = main_packages(&stdout, patterns, source)?;
-    if let Some(record) = record {
-        // Only saves a later listing: a build goes on without it.
-        if let Err(error) = record.save(&packages) {
-            print::warning(format!(
-                "Could not record the main packages for the next build ({error}); it lists them again."
-            ));
-        }
-    }
-    Ok(packages)
+    let mut args = vec!["list", "-find", "-f", LIST_FORMAT, "--"];
+    args.extend(patterns.iter().map(String::as_str));
+    let name = format!(
+        "go list {}",
+        crate::truncate::for_display(&patterns.join(" "))
+    );
+    let output = go_command(env, app_dir, &args)
+        .named(name)
+        .named_output()
+        .map_err(GoCommandError::Failed)?;
+    main_packages(&output.stdout_lossy(), patterns, source)
 }
 
 fn main_packages(

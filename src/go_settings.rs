@@ -130,7 +130,6 @@ impl GoSettings {
     }
 
     pub(crate) fn print(&self) {
-        print::bullet("Go settings");
         for line in self.describe() {
             print::sub_bullet(line);
         }

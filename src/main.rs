@@ -1,9 +1,11 @@
 //! A Cloud Native Buildpack for Go modules.
 
+mod buildpack;
 mod config;
 mod download;
 mod errors;
 mod file_times;
+mod go_archive;
 mod go_mod;
 mod go_packages;
 mod go_settings;
@@ -11,17 +13,13 @@ mod go_work;
 mod inventory;
 mod layers;
 mod linker;
-mod listing_record;
 mod netrc;
 mod sbom;
 mod truncate;
 
-use crate::config::{Config, ConfigError};
-use crate::go_mod::GoModError;
-use crate::go_packages::GoCommandError;
-use crate::inventory::{InventoryError, ResolveError};
+use crate::buildpack::{GoBuildpack, GoBuildpackError};
+use crate::config::Config;
 use crate::layers::go_build_cache::GoBuildCacheMetadata;
-use crate::layers::go_dist::GoDistError;
 use crate::layers::{go_build_cache, go_dist, go_modules, gopath, target};
 use bullet_stream::global::print;
 use bullet_stream::style;
@@ -31,38 +29,6 @@ use libcnb::data::launch::{LaunchBuilder, ProcessBuilder, WorkingDirectory};
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, Env};
-
-pub(crate) struct GoBuildpack;
-
-#[derive(Debug)]
-pub(crate) enum GoBuildpackError {
-    GoMod(GoModError),
-    Config(ConfigError),
-    Inventory(InventoryError),
-    Resolve(ResolveError),
-    GoDist(GoDistError),
-    GoCommand(GoCommandError),
-    PackagePattern(go_packages::FlagLikePattern),
-    CreateGobin(std::io::Error),
-    RemoveStaleBinaries(std::io::Error),
-    GoPath(layers::gopath::GoPathError),
-    Netrc(netrc::NetrcError),
-    Sbom(sbom::SbomError),
-    PrepareBuildCache(std::io::Error),
-    InvalidProcessType(String),
-}
-
-impl From<GoBuildpackError> for libcnb::Error<GoBuildpackError> {
-    fn from(error: GoBuildpackError) -> Self {
-        libcnb::Error::BuildpackError(error)
-    }
-}
-
-impl From<GoDistError> for libcnb::Error<GoBuildpackError> {
-    fn from(error: GoDistError) -> Self {
-        libcnb::Error::BuildpackError(GoBuildpackError::GoDist(error))
-    }
-}
 
 impl Buildpack for GoBuildpack {
     type Platform = GenericPlatform;
@@ -88,6 +54,8 @@ impl Buildpack for GoBuildpack {
         }
     }
 
+    // The steps of the build, in order, one a line: split up, the order would be harder to see.
+    #[allow(clippy::too_many_lines)]
     fn build(&self, context: BuildContext<Self>) -> libcnb::Result<BuildResult, Self::Error> {
         let started = print::buildpack("Go");
         let app_dir = &context.app_dir;
@@ -106,13 +74,10 @@ impl Buildpack for GoBuildpack {
         let has_procfile = app_dir.join("Procfile").is_file();
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
         let settings = go_settings::GoSettings::from_env(&env, app_dir, vendored);
-        let app_tree = listing_record::AppTreeDigest::start(app_dir);
         let netrc_sources = netrc::find_sources(&env).map_err(GoBuildpackError::Netrc)?;
-        let gopath_source = config
-            .setup_gopath_in_image
+        let gopath_source = (config.setup_gopath_in_image)
             .then(|| gopath::source_path(&go_mod.module_path))
-            .transpose()
-            .map_err(GoBuildpackError::GoPath)?;
+            .transpose()?;
         let arch = inventory::parse_target_arch(&context.target.arch)
             .map_err(GoBuildpackError::Resolve)?;
         let (inventory, inventory_location) =
@@ -122,14 +87,20 @@ impl Buildpack for GoBuildpack {
             inventory::version_request(&go_mod, workspace.go_work(), config.go_version.as_ref());
         let artifact = inventory::resolve_release(&inventory, &inventory_location, &request, arch)
             .map_err(GoBuildpackError::Resolve)?;
+        print::bullet("Go version");
         print_version_choice(&request, artifact, &inventory_location);
+        print::bullet("Go settings");
         settings.print();
+        if !netrc_sources.is_empty() {
+            print::bullet("Private module credentials");
+        }
         // Dropped when build() returns, which removes the credentials (also on failure).
         let netrc_file =
             write_private_module_credentials(&netrc_sources).map_err(GoBuildpackError::Netrc)?;
-
         let mut go_env = settings.command_env(&env, &config, netrc_file.as_ref());
-        let standard_library_times = go_dist::install_go_dist(
+
+        print::bullet("Go toolchain");
+        go_dist::install_go_dist(
             &context,
             &mut go_env,
             artifact,
@@ -139,54 +110,62 @@ impl Buildpack for GoBuildpack {
         )?;
         // A Go workspace with the toolchain in the image gets the module cache too.
         let module_cache_in_image = gopath_source.is_some() && config.install_tools_in_image;
-        let module_cache =
-            go_modules::prepare_go_modules(&context, &mut go_env, vendored, module_cache_in_image)?;
-        let mut build_cache = go_build_cache::prepare_go_build_cache(
+        let module_cache = if vendored {
+            None
+        } else {
+            print::bullet("Go modules");
+            Some(go_modules::prepare_go_modules(
+                &context,
+                &mut go_env,
+                module_cache_in_image,
+            )?)
+        };
+        print::bullet("Go build cache");
+        let build_cache = go_build_cache::prepare_go_build_cache(
             &context,
             &mut go_env,
             &GoBuildCacheMetadata::for_build(artifact, arch, &context.target),
         )?;
+        print::bullet("Binaries");
         let target = target::prepare_target(
             &context,
             &mut go_env,
             &target::TargetMetadata::for_build(artifact, arch),
         )?;
-        standard_library_times.finish();
-        build_cache.check_growth_beside_build();
-        let build_plan = BuildPlan {
+
+        print::bullet("Go packages");
+        let plan = BuildPlan {
             workspace: &workspace,
             patterns: &patterns,
             package_source,
             linker: config.linker.as_ref(),
             vendored,
-            listing_record: std::cell::Cell::new(Some(listing_record::PendingRecord {
-                path: build_cache.listing_record_path(),
-                tree: app_tree,
-                patterns: patterns.clone(),
-                module_path: go_mod.module_path.clone(),
-                go_version: artifact.version.to_string(),
-                env: go_env.clone(),
-            })),
         };
-        let packages = compile_healing_module_cache(&go_env, app_dir, &build_plan)
+        let packages = compile_healing_module_cache(&go_env, app_dir, &plan)
             .map_err(GoBuildpackError::GoCommand)?;
         let binaries: Vec<String> = packages.iter().map(|p| p.binary.clone()).collect();
         target::remove_stale_binaries(&target.gobin, &binaries)?;
         target.write_binaries_sbom(&go_mod.module_path, &binaries)?;
-        go_build_cache::prune_unused_entries(build_cache);
+        go_build_cache::prune_unused_entries(&build_cache);
         if let Some(gopath) = &module_cache {
             go_modules::prune_unrequired_modules(&go_env, app_dir, gopath);
         }
-        let working_dir = match &gopath_source {
-            Some(source_path) => Some(gopath::prepare_gopath(
-                &context,
-                source_path,
-                module_cache.as_deref().filter(|_| module_cache_in_image),
-                config.install_tools_in_image,
-            )?),
-            None => None,
-        };
+        if gopath_source.is_some() {
+            print::bullet("Go workspace in the image");
+        }
+        let working_dir = gopath_source
+            .map(|source| {
+                let module_cache = module_cache.as_deref().filter(|_| module_cache_in_image);
+                gopath::prepare_gopath(
+                    &context,
+                    &source,
+                    module_cache,
+                    config.install_tools_in_image,
+                )
+            })
+            .transpose()?;
 
+        print::bullet("Processes");
         let launch = register_processes(
             has_procfile,
             &binaries,
@@ -208,7 +187,6 @@ fn print_version_choice(
     artifact: &inventory::GoArtifact,
     location: &inventory::InventoryLocation,
 ) {
-    print::bullet("Go version");
     if request.source == inventory::VersionSource::NoRequest {
         print::sub_bullet(
             "No version requested (go.mod has no `go` line): using the newest release",
@@ -241,7 +219,6 @@ fn write_private_module_credentials(
     if sources.is_empty() {
         return Ok(None);
     }
-    print::bullet("Private module credentials");
     for source in sources {
         print::sub_bullet(format!(
             "A netrc from {} for {}",
@@ -263,8 +240,6 @@ struct BuildPlan<'a> {
     package_source: go_packages::PackageSource,
     linker: Option<&'a linker::LinkerDefinition>,
     vendored: bool,
-    /// The record of the main packages, for the first compile (a retry lists them).
-    listing_record: std::cell::Cell<Option<listing_record::PendingRecord>>,
 }
 
 fn compile(
@@ -291,10 +266,8 @@ fn compile(
         style::value(truncate::for_display(&plan.patterns.join(" "))),
         plan.package_source
     ));
-    let listing =
-        go_packages::start_listing(env, app_dir, plan.patterns, plan.listing_record.take());
     go_packages::install_packages(env, app_dir, plan.patterns, plan.linker)?;
-    go_packages::finish_listing(listing, env, app_dir, plan.patterns, plan.package_source)
+    go_packages::list_main_packages(env, app_dir, plan.patterns, plan.package_source)
 }
 
 /// Compiles; when the go command fails on a file of the module cache and `go mod verify` finds
@@ -305,7 +278,6 @@ fn compile_healing_module_cache(
     app_dir: &std::path::Path,
     plan: &BuildPlan<'_>,
 ) -> Result<Vec<go_packages::MainPackage>, go_packages::GoCommandError> {
-    print::bullet("Go packages");
     match compile(env, app_dir, plan) {
         Err(error) if !plan.vendored && go_modules::points_at_module_cache(&error, env) => {
             if go_modules::discard_if_corrupted(env, app_dir)? {
@@ -325,7 +297,6 @@ fn register_processes(
     gobin: &std::path::Path,
     working_dir: Option<&std::path::Path>,
 ) -> Result<libcnb::data::launch::Launch, GoBuildpackError> {
-    print::bullet("Processes");
     if has_procfile {
         print::sub_bullet("Not registering processes: the app has a Procfile, which the Procfile buildpack turns into processes");
         return Ok(LaunchBuilder::new().build());

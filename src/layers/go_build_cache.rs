@@ -1,11 +1,11 @@
 //! The `go-build-cache` layer: GOCACHE (`gocache/`, compiled packages keyed by the go command)
 //! and the go command's user configuration (`config/`).
 
-use crate::{GoBuildpack, GoBuildpackError};
+use super::{CachedLayerMetadata, LayerUse};
+use crate::buildpack::{GoBuildpack, GoBuildpackError};
 use bullet_stream::global::print;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState};
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -36,36 +36,37 @@ impl GoBuildCacheMetadata {
     }
 }
 
-pub(crate) fn reasons_to_discard(
-    cached: &GoBuildCacheMetadata,
-    wanted: &GoBuildCacheMetadata,
-) -> Vec<String> {
-    let GoBuildCacheMetadata {
-        go_minor,
-        arch,
-        distro,
-    } = cached;
-    let mut reasons = Vec::new();
-    if go_minor != &wanted.go_minor {
-        reasons.push(format!("Go changed from {go_minor} to {}", wanted.go_minor));
+impl CachedLayerMetadata for GoBuildCacheMetadata {
+    const CONTENTS: &'static str = "the build cache";
+
+    fn reasons(&self, wanted: &Self) -> Vec<String> {
+        let GoBuildCacheMetadata {
+            go_minor,
+            arch,
+            distro,
+        } = self;
+        let mut reasons = Vec::new();
+        if go_minor != &wanted.go_minor {
+            reasons.push(format!("Go changed from {go_minor} to {}", wanted.go_minor));
+        }
+        if arch != &wanted.arch {
+            reasons.push(format!(
+                "the architecture changed from {arch} to {}",
+                wanted.arch
+            ));
+        }
+        if distro != &wanted.distro {
+            reasons.push(format!(
+                "the distribution changed from {distro} to {}",
+                wanted.distro
+            ));
+        }
+        reasons
     }
-    if arch != &wanted.arch {
-        reasons.push(format!(
-            "the architecture changed from {arch} to {}",
-            wanted.arch
-        ));
-    }
-    if distro != &wanted.distro {
-        reasons.push(format!(
-            "the distribution changed from {distro} to {}",
-            wanted.distro
-        ));
-    }
-    reasons
 }
 
 /// GOCACHE, ready for a build. Either this build prunes it (see [`prune_unused_entries`]), or
-/// its size as restored is measured beside the build to tell whether the next build should.
+/// its size as restored is measured after the build to tell whether the next build should.
 pub(crate) struct BuildCache {
     gocache: PathBuf,
     pruning: Pruning,
@@ -77,12 +78,9 @@ enum Pruning {
         marked_before: SystemTime,
         reason: &'static str,
     },
-    /// Entries with an mtime before the instant were restored; their size is measured beside
-    /// the build (once started).
-    Check {
-        restored_before: SystemTime,
-        measuring: Option<std::thread::JoinHandle<std::io::Result<CacheSize>>>,
-    },
+    /// Entries with an mtime before the instant were restored; their size is measured after
+    /// the build (the go command leaves restored entries' mtimes as they are).
+    Check { restored_before: SystemTime },
 }
 
 pub(crate) fn prepare_go_build_cache(
@@ -90,39 +88,24 @@ pub(crate) fn prepare_go_build_cache(
     env: &mut Env,
     wanted: &GoBuildCacheMetadata,
 ) -> libcnb::Result<BuildCache, GoBuildpackError> {
-    let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "go-build-cache");
-    let layer = context.cached_layer(
+    let (layer, kept) = super::restore_cached_layer(
+        context,
         layer_name!("go-build-cache"),
-        CachedLayerDefinition {
+        LayerUse {
             build: true,
             launch: false,
-            invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &GoBuildCacheMetadata, _| {
-                super::keep_unless(reasons_to_discard(cached, wanted))
-            },
         },
+        wanted,
+        &|_| None,
     )?;
-    print::bullet("Go build cache");
-    if let Some(reason) = unreadable {
-        print::sub_bullet(format!("Discarding the build cache: {reason}"));
-    }
-    match &layer.state {
-        LayerState::Restored { .. } => print::sub_bullet(format!(
+    if kept {
+        print::sub_bullet(format!(
             "Reusing the build cache (Go {}, {}, {})",
             wanted.go_minor, wanted.arch, wanted.distro
-        )),
-        LayerState::Empty { cause } => {
-            match cause {
-                EmptyLayerCause::RestoredLayerAction { cause: reasons } => print::sub_bullet(
-                    format!("Discarding the build cache: {}", reasons.join("; ")),
-                ),
-                EmptyLayerCause::InvalidMetadataAction { .. } => {
-                    print::sub_bullet("Discarding the build cache: its metadata is unreadable");
-                }
-                EmptyLayerCause::NewlyCreated => print::sub_bullet("Creating an empty build cache"),
-            }
-            layer.write_metadata(wanted)?;
-        }
+        ));
+    } else {
+        print::sub_bullet("Creating an empty build cache");
+        layer.write_metadata(wanted)?;
     }
     let gocache = layer.path().join("gocache");
     let pruning = plan_pruning(&gocache).map_err(GoBuildpackError::PrepareBuildCache)?;
@@ -141,33 +124,6 @@ pub(crate) fn prepare_go_build_cache(
         .map_err(GoBuildpackError::PrepareBuildCache)?;
     env.insert("XDG_CONFIG_HOME", config_home);
     Ok(BuildCache { gocache, pruning })
-}
-
-impl BuildCache {
-    /// Where the main packages of the last build are recorded (see `listing_record`): beside
-    /// GOCACHE, as the go command's output it saves.
-    pub(crate) fn listing_record_path(&self) -> PathBuf {
-        self.gocache.with_file_name("main-packages")
-    }
-
-    /// Starts measuring the restored entries, on a thread beside the build: a no-change build
-    /// leaves a core idle, and the walk (a stat per entry) would otherwise delay the go command.
-    pub(crate) fn check_growth_beside_build(&mut self) {
-        if let Pruning::Check {
-            restored_before,
-            measuring: measuring @ None,
-        } = &mut self.pruning
-        {
-            let gocache = self.gocache.clone();
-            let restored_before = *restored_before;
-            *measuring = Some(std::thread::spawn(move || {
-                Ok(CacheSize::of_entries_before(
-                    &entry_files(&gocache)?,
-                    restored_before,
-                ))
-            }));
-        }
-    }
 }
 
 /// How old entries are made before a build: older than the go command's one-hour interval, so
@@ -253,7 +209,6 @@ fn plan_pruning(gocache: &Path) -> std::io::Result<Pruning> {
     } else {
         return Ok(Pruning::Check {
             restored_before: now,
-            measuring: None,
         });
     };
     let aged = filetime::FileTime::from_system_time(now - AGE);
@@ -316,19 +271,13 @@ fn entry_files(gocache: &Path) -> std::io::Result<Vec<(PathBuf, std::fs::Metadat
 /// [`plan_pruning`]); otherwise, when the cache as restored had grown by more than a fifth since
 /// it was last pruned, leaves the mark for the next build to prune. Pruning only saves space:
 /// if any of it fails, the build goes on with a warning.
-pub(crate) fn prune_unused_entries(cache: BuildCache) {
+pub(crate) fn prune_unused_entries(cache: &BuildCache) {
     match cache.pruning {
         Pruning::ThisBuild {
             marked_before,
             reason,
         } => remove_unused_entries(&cache.gocache, marked_before, reason),
-        Pruning::Check {
-            measuring: Some(measuring),
-            ..
-        } => mark_if_grown(&cache.gocache, measuring),
-        Pruning::Check {
-            measuring: None, ..
-        } => {}
+        Pruning::Check { restored_before } => mark_if_grown(&cache.gocache, restored_before),
     }
 }
 
@@ -374,12 +323,9 @@ fn remove_if_present(path: &Path) -> std::io::Result<()> {
 
 /// Leaves the mark that makes the next build prune, when the measured size has grown by more
 /// than a fifth since the last pruning.
-fn mark_if_grown(gocache: &Path, measuring: std::thread::JoinHandle<std::io::Result<CacheSize>>) {
-    let measured = measuring
-        .join()
-        .unwrap_or_else(|_| Err(std::io::Error::other("the thread panicked")));
+fn mark_if_grown(gocache: &Path, restored_before: SystemTime) {
     let mark = || -> std::io::Result<bool> {
-        let size = measured?;
+        let size = CacheSize::of_entries_before(&entry_files(gocache)?, restored_before);
         let grown = CacheSize::read(gocache).is_some_and(|pruned| size.grown_since(pruned));
         if grown {
             std::fs::write(gocache.with_file_name(PRUNE_DUE_FILE), format!("{GROWN}\n"))?;
@@ -440,11 +386,10 @@ mod tests {
     }
 
     fn build_with(gocache: &Path, used: &[&str]) -> BuildCache {
-        let mut cache = BuildCache {
+        let cache = BuildCache {
             gocache: gocache.to_path_buf(),
             pruning: plan_pruning(gocache).expect("plan"),
         };
-        cache.check_growth_beside_build();
         // The go command marks what it uses by setting the mtime to now.
         for name in used {
             filetime::set_file_mtime(gocache.join(name), filetime::FileTime::now()).expect("touch");
@@ -467,7 +412,7 @@ mod tests {
                 ..
             }
         ));
-        prune_unused_entries(cache);
+        prune_unused_entries(&cache);
         assert!(gocache.join("ab/used-a").is_file());
         assert!(!gocache.join("ab/unused-d").exists());
         assert!(gocache.join("README").is_file());
@@ -505,7 +450,7 @@ mod tests {
 
         let cache = build_with(&gocache, &[]);
         assert!(matches!(cache.pruning, Pruning::Check { .. }));
-        prune_unused_entries(cache);
+        prune_unused_entries(&cache);
         assert_eq!(mtime(&gocache.join("ab/one-a")), before);
         assert_eq!(trim_time(&gocache), recent);
         assert!(gocache.join("ab/one-a").is_file() && gocache.join("cd/two-d").is_file());
@@ -522,7 +467,7 @@ mod tests {
         pruned.write(&gocache).expect("write");
 
         // The build that finds the cache grown only leaves the mark.
-        prune_unused_entries(build_with(&gocache, &[]));
+        prune_unused_entries(&build_with(&gocache, &[]));
         assert!(gocache.join("ab/used-a").is_file() && gocache.join("cd/unused-d").is_file());
         assert_eq!(CacheSize::read(&gocache), Some(pruned));
         assert_eq!(
@@ -536,7 +481,7 @@ mod tests {
             next.pruning,
             Pruning::ThisBuild { reason: GROWN, .. }
         ));
-        prune_unused_entries(next);
+        prune_unused_entries(&next);
         assert!(gocache.join("ab/used-a").is_file());
         assert!(!gocache.join("cd/unused-d").exists());
         assert!(!gocache.with_file_name(PRUNE_DUE_FILE).exists());
@@ -558,7 +503,7 @@ mod tests {
         }
         .write(&gocache)
         .expect("write");
-        let mut cache = BuildCache {
+        let cache = BuildCache {
             gocache: gocache.clone(),
             pruning: plan_pruning(&gocache).expect("plan"),
         };
@@ -571,8 +516,7 @@ mod tests {
             std::fs::write(&path, [b'x'; 100]).expect("write");
             filetime::set_file_mtime(&path, later).expect("date");
         }
-        cache.check_growth_beside_build();
-        prune_unused_entries(cache);
+        prune_unused_entries(&cache);
         assert!(!gocache.with_file_name(PRUNE_DUE_FILE).exists());
     }
 
@@ -600,16 +544,17 @@ mod tests {
     #[test]
     fn patch_upgrades_keep_the_cache() {
         let m = metadata("1.26", "amd64", "ubuntu-24.04");
-        assert!(reasons_to_discard(&m, &m.clone()).is_empty());
+        assert!(m.reasons(&m.clone()).is_empty());
     }
 
     #[test]
     fn explains_each_reason() {
         assert_eq!(
-            reasons_to_discard(
-                &metadata("1.25", "amd64", "ubuntu-22.04"),
-                &metadata("1.26", "arm64", "ubuntu-24.04")
-            ),
+            metadata("1.25", "amd64", "ubuntu-22.04").reasons(&metadata(
+                "1.26",
+                "arm64",
+                "ubuntu-24.04"
+            )),
             vec![
                 "Go changed from 1.25 to 1.26",
                 "the architecture changed from amd64 to arm64",

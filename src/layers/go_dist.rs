@@ -1,21 +1,17 @@
 //! The `go-dist` layer: the Go distribution (GOROOT).
 
-use crate::download::{download_verified, hex, redact_url, DownloadError, DownloadPolicy};
+use super::{CachedLayerMetadata, LayerUse};
+use crate::buildpack::{GoBuildpack, GoBuildpackError};
+use crate::download::{hex, redact_url, DownloadPolicy};
+use crate::go_archive;
 use crate::inventory::GoArtifact;
-use crate::{GoBuildpack, GoBuildpackError};
 use bullet_stream::global::print;
-use bullet_stream::style;
-use flate2::read::GzDecoder;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{
-    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState, RestoredLayerAction,
-};
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
-use std::fs::File;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 /// What identifies an installed distribution: the layer is reused only for the same artifact,
 /// holding at least what this build needs.
@@ -63,81 +59,62 @@ impl GoDistMetadata {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum GoDistError {
-    #[error(transparent)]
-    Download(DownloadError),
-    #[error("could not unpack {url}: {reason}")]
-    Unpack { url: String, reason: String },
-}
+impl CachedLayerMetadata for GoDistMetadata {
+    const CONTENTS: &'static str = "the cached Go toolchain";
 
-/// Why a cached distribution cannot serve this build; empty when it can. A complete one serves
-/// a build that needs less.
-pub(crate) fn reasons_to_discard(cached: &GoDistMetadata, wanted: &GoDistMetadata) -> Vec<String> {
-    let GoDistMetadata {
-        version,
-        os,
-        arch,
-        checksum,
-        contents,
-    } = cached;
-    let mut reasons = Vec::new();
-    if version != &wanted.version {
-        reasons.push(format!(
-            "the requested version changed to {}",
-            wanted.version
-        ));
+    fn reasons(&self, wanted: &Self) -> Vec<String> {
+        let GoDistMetadata {
+            version,
+            os,
+            arch,
+            checksum,
+            contents,
+        } = self;
+        let mut reasons = Vec::new();
+        if version != &wanted.version {
+            reasons.push(format!(
+                "the requested version changed to {}",
+                wanted.version
+            ));
+        }
+        if os != &wanted.os || arch != &wanted.arch {
+            reasons.push(format!(
+                "the target changed from {os}/{arch} to {}/{}",
+                wanted.os, wanted.arch
+            ));
+        }
+        if version == &wanted.version && checksum != &wanted.checksum {
+            reasons.push(format!(
+                "the inventory's checksum for it changed to {}",
+                wanted.checksum
+            ));
+        }
+        if contents != &wanted.contents && wanted.contents == CONTENTS_COMPLETE {
+            reasons.push(String::from(
+                "it was installed without the toolchain's own sources (src/cmd), which GO_INSTALL_TOOLS_IN_IMAGE needs in the image",
+            ));
+        }
+        reasons
     }
-    if os != &wanted.os || arch != &wanted.arch {
-        reasons.push(format!(
-            "the target changed from {os}/{arch} to {}/{}",
-            wanted.os, wanted.arch
-        ));
+
+    fn named(&self) -> String {
+        format!("cached Go {}", self.version)
     }
-    if version == &wanted.version && checksum != &wanted.checksum {
-        reasons.push(format!(
-            "the inventory's checksum for it changed to {}",
-            wanted.checksum
-        ));
-    }
-    if contents != &wanted.contents && wanted.contents == CONTENTS_COMPLETE {
-        reasons.push(String::from(
-            "it was installed without the toolchain's own sources (src/cmd), which GO_INSTALL_TOOLS_IN_IMAGE needs in the image",
-        ));
-    }
-    reasons
 }
 
 /// The instant every file of GOROOT/src is given.
 const PINNED_SOURCE_MTIME: i64 = 946_684_800; // 2000-01-01T00:00:00Z
 
-/// Gives the standard library's files one fixed mtime, on threads of its own while the build
-/// goes on (the other layers are prepared); [`SourceTimes::finish`] waits for it
-/// before the first go command. The go command keeps an index of each standard package keyed
-/// by its files' mtimes, and the lifecycle restores cached files with the restore time:
-/// without this, every build would miss the index and re-read the standard library (about
-/// 0.15 s of each rebuild).
-pub(crate) struct SourceTimes(std::thread::JoinHandle<std::io::Result<()>>);
-
-impl SourceTimes {
-    fn start(goroot: &Path) -> Self {
-        let src = goroot.join("src");
-        SourceTimes(std::thread::spawn(move || {
-            crate::file_times::set_tree_mtimes(&src, PINNED_SOURCE_MTIME)
-        }))
-    }
-
-    /// Waits for the file times. Only speed depends on them: a failure is reported, not fatal.
-    pub(crate) fn finish(self) {
-        let result = self
-            .0
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the thread panicked")));
-        if let Err(error) = result {
-            print::warning(format!(
-                "Could not set the standard library's file times ({error}); the go command re-reads the standard library in this build."
-            ));
-        }
+/// Gives the standard library's files one fixed mtime. The go command keeps an index of each
+/// standard package keyed by its files' mtimes, and the lifecycle restores cached files with the
+/// restore time: without this, every build would miss the index and re-read the standard
+/// library (about 0.15 s of each rebuild). Only speed depends on it: a failure is a warning.
+fn pin_source_times(goroot: &Path) {
+    if let Err(error) = crate::file_times::set_tree_mtimes(&goroot.join("src"), PINNED_SOURCE_MTIME)
+    {
+        print::warning(format!(
+            "Could not set the standard library's file times ({error}); the go command re-reads the standard library in this build."
+        ));
     }
 }
 
@@ -176,8 +153,7 @@ pub(crate) fn download_url(artifact_url: &str, mirror: Option<&str>) -> String {
     }
 }
 
-/// Installs (or reuses) the distribution and points `env` at it. Returns the standard
-/// library's file times being set, for the build to wait on before its first go command.
+/// Installs (or reuses) the distribution and points `env` at it.
 pub(crate) fn install_go_dist(
     context: &BuildContext<GoBuildpack>,
     env: &mut Env,
@@ -185,60 +161,37 @@ pub(crate) fn install_go_dist(
     mirror: Option<&str>,
     download_policy: &DownloadPolicy,
     keep_in_image: bool,
-) -> libcnb::Result<SourceTimes, GoBuildpackError> {
+) -> libcnb::Result<(), GoBuildpackError> {
     let wanted = GoDistMetadata::for_artifact(artifact, keep_in_image);
-    let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "go-dist");
-    let layer = context.cached_layer(
+    let (layer, kept) = super::restore_cached_layer(
+        context,
         layer_name!("go-dist"),
-        CachedLayerDefinition {
+        LayerUse {
             build: true,
             launch: keep_in_image,
-            invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &GoDistMetadata, goroot: &Path| {
-                let mut reasons = reasons_to_discard(cached, &wanted);
-                if reasons.is_empty() {
-                    reasons.extend(toolchain_problem(goroot, &wanted.version));
-                }
-                if reasons.is_empty() {
-                    (RestoredLayerAction::KeepLayer, (cached.clone(), reasons))
-                } else {
-                    (RestoredLayerAction::DeleteLayer, (cached.clone(), reasons))
-                }
-            },
         },
+        &wanted,
+        &|goroot| toolchain_problem(goroot, &wanted.version),
     )?;
-
-    print::bullet("Go toolchain");
-    if let Some(reason) = unreadable {
-        print::sub_bullet(format!("Discarding the cached Go toolchain: {reason}"));
-    }
-    match &layer.state {
-        LayerState::Restored { .. } => {
-            print::sub_bullet(format!("Reusing Go {} from the cache", wanted.version));
-        }
-        LayerState::Empty { cause } => {
-            match cause {
-                EmptyLayerCause::RestoredLayerAction {
-                    cause: (cached, reasons),
-                } => print::sub_bullet(format!(
-                    "Discarding cached Go {}: {}",
-                    cached.version,
-                    reasons.join("; ")
-                )),
-                EmptyLayerCause::InvalidMetadataAction { .. } => print::sub_bullet(
-                    "Discarding the cached Go toolchain: its install did not finish or its metadata is unreadable",
-                ),
-                EmptyLayerCause::NewlyCreated => {}
-            }
-            install(&layer.path(), artifact, &wanted, mirror, download_policy)?;
-            // Written last: a layer whose install was interrupted has no metadata, and is
-            // discarded by the next build instead of being reused.
-            layer.write_metadata(&wanted)?;
-        }
+    if kept {
+        print::sub_bullet(format!("Reusing Go {} from the cache", wanted.version));
+    } else {
+        go_archive::install(
+            &layer.path(),
+            artifact,
+            &download_url(&artifact.url, mirror),
+            &wanted.checksum,
+            wanted.contents == CONTENTS_BUILD_ONLY,
+            download_policy,
+        )
+        .map_err(GoBuildpackError::GoDist)?;
+        // Written last: a layer whose install was interrupted has no metadata, and is
+        // discarded by the next build instead of being reused.
+        layer.write_metadata(&wanted)?;
     }
 
     let goroot = layer.path();
-    let source_times = SourceTimes::start(&goroot);
+    pin_source_times(&goroot);
     if keep_in_image {
         let url = redact_url(&download_url(&artifact.url, mirror));
         layer.write_sboms(&[
@@ -255,277 +208,13 @@ pub(crate) fn install_go_dist(
             &goroot,
         ),
         env,
-    )?;
-    Ok(source_times)
-}
-
-/// `path` with `.` and `..` resolved lexically, or `None` when it climbs above its start.
-fn normalize_within(path: &Path) -> Option<PathBuf> {
-    let mut normalized = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::Normal(part) => normalized.push(part),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !normalized.pop() {
-                    return None;
-                }
-            }
-            Component::RootDir | Component::Prefix(_) => return None,
-        }
-    }
-    Some(normalized)
-}
-
-/// Refuses to write `relative` when an existing part of its path below `destination` is a
-/// symbolic link: nothing is ever written through a link, wherever it points.
-fn refuse_writing_through_links(destination: &Path, relative: &Path) -> Result<(), String> {
-    let mut current = destination.to_path_buf();
-    let mut parts = relative.components().peekable();
-    while let Some(part) = parts.next() {
-        current.push(part);
-        let is_link = current
-            .symlink_metadata()
-            .is_ok_and(|metadata| metadata.file_type().is_symlink());
-        if is_link && parts.peek().is_some() {
-            return Err(format!(
-                "refusing entry go/{} that is written through the link go/{}",
-                relative.display(),
-                current
-                    .strip_prefix(destination)
-                    .unwrap_or(&current)
-                    .display()
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Makes the symlink `go/<relative>` → `link`, refusing a target that is absolute or leaves
-/// the archive (a relative target is resolved from the link's own directory).
-fn make_symlink(relative: &Path, link: &Path, target: &Path) -> Result<(), String> {
-    let resolved = relative
-        .parent()
-        .map(|dir| dir.join(link))
-        .and_then(|joined| normalize_within(&joined));
-    if link.is_absolute() || resolved.is_none() {
-        return Err(format!(
-            "refusing link go/{} -> {} that leaves the archive",
-            relative.display(),
-            link.display()
-        ));
-    }
-    std::os::unix::fs::symlink(link, target).map_err(|e| format!("go/{}: {e}", relative.display()))
-}
-
-/// Makes a hard link to `link`, another entry of the archive named from the archive's root,
-/// which must be a file unpacked before it inside `destination`.
-fn make_hard_link(destination: &Path, link: &Path, target: &Path) -> Result<(), String> {
-    let shown = target.strip_prefix(destination).unwrap_or(target);
-    let source = link
-        .strip_prefix("go")
-        .ok()
-        .and_then(normalize_within)
-        .filter(|source| !source.as_os_str().is_empty());
-    let Some(source) = source else {
-        return Err(format!(
-            "refusing link go/{} -> {} that leaves the archive",
-            shown.display(),
-            link.display()
-        ));
-    };
-    refuse_writing_through_links(destination, &source)?;
-    let source_path = destination.join(&source);
-    if !source_path
-        .symlink_metadata()
-        .is_ok_and(|metadata| metadata.file_type().is_file())
-    {
-        return Err(format!(
-            "refusing hard link go/{} -> {}: the target is not a file unpacked before it",
-            shown.display(),
-            link.display()
-        ));
-    }
-    std::fs::hard_link(&source_path, target).map_err(|e| format!("go/{}: {e}", shown.display()))
-}
-
-/// Downloads the archive into the layer, verifies it, unpacks it and removes the archive.
-fn install(
-    goroot: &Path,
-    artifact: &GoArtifact,
-    wanted: &GoDistMetadata,
-    mirror: Option<&str>,
-    download_policy: &DownloadPolicy,
-) -> Result<(), GoDistError> {
-    let url = download_url(&artifact.url, mirror);
-    let label = format!(
-        "Downloading Go {} from {}",
-        wanted.version,
-        style::url(redact_url(&url))
-    );
-    // One line an attempt: a failed one ends with why and when it is retried.
-    let mut timer = Some(print::sub_start_timer(&label));
-    let archive = goroot.join(".download.tar.gz");
-    let downloaded = download_verified(
-        &url,
-        &archive,
-        &artifact.checksum.value,
-        download_policy,
-        &mut |notice| {
-            if let Some(timer) = timer.take() {
-                timer.cancel(notice.to_string());
-            }
-            timer = Some(print::sub_start_timer(&label));
-        },
-    );
-    match (downloaded, timer) {
-        (Ok(()), Some(timer)) => timer.done(),
-        (Err(error), Some(timer)) => {
-            timer.cancel("failed");
-            return Err(GoDistError::Download(error));
-        }
-        (result, None) => result.map_err(GoDistError::Download)?,
-    }
-    print::sub_bullet(format!("Verified {}", style::value(&wanted.checksum)));
-    let timer = print::sub_start_timer("Unpacking");
-    let build_only = wanted.contents == CONTENTS_BUILD_ONLY;
-    let left_out_bytes = unpack_distribution(&archive, goroot, build_only).map_err(|reason| {
-        GoDistError::Unpack {
-            url: redact_url(&url),
-            reason,
-        }
-    })?;
-    std::fs::remove_file(&archive).map_err(|error| GoDistError::Unpack {
-        url: redact_url(&url),
-        reason: error.to_string(),
-    })?;
-    timer.done();
-    print::sub_bullet(format!(
-        "Left out the standard library's tests and test data{} ({} MB), which no build of the app reads",
-        if build_only {
-            " and the toolchain's own sources (src/cmd; kept with GO_INSTALL_TOOLS_IN_IMAGE)"
-        } else {
-            ""
-        },
-        left_out_bytes / 1_000_000
-    ));
-    Ok(())
-}
-
-/// Unpacks a go.dev archive (everything under `go/`) into `destination`. Only directories,
-/// regular files and links are accepted; every entry and every link target must stay inside
-/// `destination`, links are made here (never resolved against the working directory), and
-/// nothing is written through a link.
-fn unpack_distribution(
-    archive: &Path,
-    destination: &Path,
-    build_only: bool,
-) -> Result<u64, String> {
-    let file = File::open(archive).map_err(|e| e.to_string())?;
-    let mut tar = tar::Archive::new(GzDecoder::new(file));
-    tar.set_preserve_permissions(true);
-    let mut unpacked_files = 0usize;
-    let mut left_out_bytes = 0;
-    let mut symlinks = Vec::new();
-    for entry in tar.entries().map_err(|e| e.to_string())? {
-        let mut entry = entry.map_err(|e| e.to_string())?;
-        let path = entry.path().map_err(|e| e.to_string())?.into_owned();
-        let Ok(relative) = path.strip_prefix("go") else {
-            return Err(format!("unexpected entry {} outside go/", path.display()));
-        };
-        let relative = relative.to_path_buf();
-        if relative.as_os_str().is_empty() {
-            continue;
-        }
-        if !relative
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
-        {
-            return Err(format!(
-                "refusing entry {} that leaves the archive",
-                path.display()
-            ));
-        }
-        if is_left_out(&relative, build_only) {
-            left_out_bytes += entry.header().size().unwrap_or_default();
-            continue;
-        }
-        refuse_writing_through_links(destination, &relative)?;
-        let target = destination.join(&relative);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-        }
-        let kind = entry.header().entry_type();
-        let link_name = || -> Result<PathBuf, String> {
-            Ok(entry
-                .link_name()
-                .map_err(|e| e.to_string())?
-                .unwrap_or_default()
-                .into_owned())
-        };
-        match kind {
-            tar::EntryType::Directory | tar::EntryType::Regular | tar::EntryType::Continuous => {
-                entry
-                    .unpack(&target)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-            }
-            tar::EntryType::Symlink => {
-                make_symlink(&relative, &link_name()?, &target)?;
-                symlinks.push(relative);
-            }
-            tar::EntryType::Link => make_hard_link(destination, &link_name()?, &target)?,
-            other => {
-                return Err(format!(
-                    "refusing entry {} of type {other:?}: a Go distribution holds only directories, files and links",
-                    path.display()
-                ));
-            }
-        }
-        unpacked_files += 1;
-    }
-    // Each link was checked on its own; a chain of links must not lead out either.
-    let root = destination.canonicalize().map_err(|e| e.to_string())?;
-    for link in symlinks {
-        if let Ok(resolved) = destination.join(&link).canonicalize() {
-            if !resolved.starts_with(&root) {
-                return Err(format!(
-                    "refusing link go/{} that resolves outside the archive",
-                    link.display()
-                ));
-            }
-        }
-    }
-    if !destination.join("bin").join("go").is_file() {
-        return Err(format!(
-            "the archive has no go/bin/go ({unpacked_files} entries unpacked)"
-        ));
-    }
-    Ok(left_out_bytes)
-}
-
-/// What no build of an app reads, left out of the layer to keep the cache (and an image with
-/// `GO_INSTALL_TOOLS_IN_IMAGE`) smaller: the standard library's tests (`_test.go` files and
-/// `testdata/` directories) and the toolchain's own test suite (`test/`). Building, vetting
-/// and testing the app's packages never reads them. `build_only` also leaves out `src/cmd`,
-/// the toolchain's own sources, which only `go tool` (in an image) may need.
-fn is_left_out(relative: &Path, build_only: bool) -> bool {
-    let mut components = relative.components();
-    match components.next() {
-        Some(Component::Normal(top)) if top == "test" => true,
-        Some(Component::Normal(top)) if top == "src" => {
-            (build_only && components.next().is_some_and(|c| c.as_os_str() == "cmd"))
-                || relative.components().any(|c| c.as_os_str() == "testdata")
-                || relative
-                    .file_name()
-                    .is_some_and(|name| name.to_string_lossy().ends_with("_test.go"))
-        }
-        _ => false,
-    }
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn metadata(version: &str, arch: &str, checksum: &str) -> GoDistMetadata {
         GoDistMetadata {
@@ -544,9 +233,9 @@ mod tests {
             contents: String::from(CONTENTS_COMPLETE),
             ..build_only.clone()
         };
-        assert!(reasons_to_discard(&complete, &build_only).is_empty());
+        assert!(complete.reasons(&build_only).is_empty());
         assert_eq!(
-            reasons_to_discard(&build_only, &complete),
+            build_only.reasons(&complete),
             vec!["it was installed without the toolchain's own sources (src/cmd), which GO_INSTALL_TOOLS_IN_IMAGE needs in the image"]
         );
     }
@@ -564,28 +253,28 @@ mod tests {
         )
         .expect("migrates");
         assert_eq!(older.contents, CONTENTS_COMPLETE);
-        assert!(reasons_to_discard(&older, &wanted).is_empty());
+        assert!(older.reasons(&wanted).is_empty());
     }
 
     #[test]
     fn same_artifact_is_reused() {
         let m = metadata("1.26.6", "amd64", "sha256:aa");
-        assert!(reasons_to_discard(&m, &m.clone()).is_empty());
+        assert!(m.reasons(&m.clone()).is_empty());
     }
 
     #[test]
     fn explains_why_a_cached_toolchain_is_discarded() {
         let cached = metadata("1.25.4", "amd64", "sha256:aa");
         assert_eq!(
-            reasons_to_discard(&cached, &metadata("1.26.6", "amd64", "sha256:bb")),
+            cached.reasons(&metadata("1.26.6", "amd64", "sha256:bb")),
             vec!["the requested version changed to 1.26.6"]
         );
         assert_eq!(
-            reasons_to_discard(&cached, &metadata("1.25.4", "arm64", "sha256:aa")),
+            cached.reasons(&metadata("1.25.4", "arm64", "sha256:aa")),
             vec!["the target changed from linux/amd64 to linux/arm64"]
         );
         assert_eq!(
-            reasons_to_discard(&cached, &metadata("1.25.4", "amd64", "sha256:cc")),
+            cached.reasons(&metadata("1.25.4", "amd64", "sha256:cc")),
             vec!["the inventory's checksum for it changed to sha256:cc"]
         );
     }
@@ -632,9 +321,9 @@ mod tests {
             .expect("open");
         let len = file.metadata().expect("stat").len();
         file.set_len(len / 2).expect("truncate");
-        assert!(toolchain_problem(cut_short.path(), version)
-            .expect("a problem")
-            .starts_with(&format!("its bin/go is cut short ({} bytes", len / 2)));
+        let problem = toolchain_problem(cut_short.path(), version).expect("a problem");
+        assert!(problem
+            .starts_with(&format!("its bin/go is cut short ({} bytes", len / 2)), "{problem}");
         let script = tempfile::NamedTempFile::new().expect("temp");
         std::fs::write(script.path(), format!("#!/bin/sh\necho {built_with}\n")).expect("write");
         assert_eq!(
@@ -667,237 +356,5 @@ mod tests {
             download_url(url, Some("http://127.0.0.1:8080/go/")),
             "http://127.0.0.1:8080/go/go1.26.6.linux-amd64.tar.gz"
         );
-    }
-
-    fn write_archive(path: &Path, entries: &[(&str, &[u8])]) {
-        let typed: Vec<(&str, tar::EntryType, &[u8])> = entries
-            .iter()
-            .map(|(name, contents)| (*name, tar::EntryType::Regular, *contents))
-            .collect();
-        write_typed_archive(path, &typed);
-    }
-
-    /// Entries of any type; for links, the contents are the link target.
-    fn write_typed_archive(path: &Path, entries: &[(&str, tar::EntryType, &[u8])]) {
-        let file = File::create(path).expect("create archive");
-        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-            file,
-            flate2::Compression::fast(),
-        ));
-        for (name, kind, contents) in entries {
-            let mut header = tar::Header::new_gnu();
-            header.set_mode(0o755);
-            header.set_entry_type(*kind);
-            let contents: &[u8] = if kind.is_symlink() || kind.is_hard_link() {
-                header.as_old_mut().linkname[..contents.len()].copy_from_slice(contents);
-                &[]
-            } else {
-                contents
-            };
-            header.set_size(contents.len() as u64);
-            // set_path refuses `..`, so write the raw name the way a hostile archive would.
-            let name_bytes = name.as_bytes();
-            header.as_old_mut().name[..name_bytes.len()].copy_from_slice(name_bytes);
-            header.set_cksum();
-            builder.append(&header, contents).expect("append");
-        }
-        builder
-            .into_inner()
-            .expect("finish")
-            .finish()
-            .expect("flush");
-    }
-
-    #[test]
-    fn unpacks_under_the_destination() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let archive = dir.path().join("go.tar.gz");
-        write_archive(
-            &archive,
-            &[("go/bin/go", b"#!/bin/sh\n"), ("go/VERSION", b"go1.26.6\n")],
-        );
-        let goroot = dir.path().join("goroot");
-        unpack_distribution(&archive, &goroot, false).expect("unpacks");
-        assert!(goroot.join("bin/go").is_file());
-        assert!(goroot.join("VERSION").is_file());
-    }
-
-    #[test]
-    fn refuses_entries_that_escape() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let archive = dir.path().join("evil.tar.gz");
-        write_archive(&archive, &[("go/../../escaped", b"x")]);
-        let error =
-            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
-        assert!(error.contains("leaves the archive"), "{error}");
-        assert!(!dir.path().join("escaped").exists());
-    }
-
-    #[test]
-    fn a_hard_link_to_a_file_outside_the_archive_is_refused_whatever_the_working_directory() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let archive = dir.path().join("evil.tar.gz");
-        // `go.mod` names a file of the working directory (the app), not of the archive.
-        write_typed_archive(
-            &archive,
-            &[
-                ("go/bin/go", tar::EntryType::Regular, b"#!/bin/sh\n"),
-                ("go/hl", tar::EntryType::Link, b"go.mod"),
-            ],
-        );
-        let error =
-            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
-        assert!(error.contains("refusing link go/hl -> go.mod"), "{error}");
-        assert!(!dir.path().join("goroot/hl").exists());
-    }
-
-    #[test]
-    fn hard_links_and_symlinks_inside_the_archive_are_made_inside_the_destination() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let archive = dir.path().join("go.tar.gz");
-        write_typed_archive(
-            &archive,
-            &[
-                ("go/bin/go", tar::EntryType::Regular, b"#!/bin/sh\n"),
-                ("go/bin/go-again", tar::EntryType::Link, b"go/bin/go"),
-                ("go/misc/go-link", tar::EntryType::Symlink, b"../bin/go"),
-            ],
-        );
-        let goroot = dir.path().join("goroot");
-        unpack_distribution(&archive, &goroot, false).expect("unpacks");
-        assert_eq!(
-            std::fs::read(goroot.join("bin/go-again")).expect("hard link"),
-            b"#!/bin/sh\n"
-        );
-        assert_eq!(
-            std::fs::read_link(goroot.join("misc/go-link")).expect("symlink"),
-            Path::new("../bin/go")
-        );
-    }
-
-    #[test]
-    fn links_that_point_out_are_refused() {
-        for (name, kind, target) in [
-            ("go/abs", tar::EntryType::Symlink, &b"/etc/passwd"[..]),
-            ("go/up", tar::EntryType::Symlink, &b"../../outside"[..]),
-            ("go/hard-up", tar::EntryType::Link, &b"go/../../outside"[..]),
-        ] {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let archive = dir.path().join("evil.tar.gz");
-            write_typed_archive(&archive, &[(name, kind, target)]);
-            let error = unpack_distribution(&archive, &dir.path().join("goroot"), false)
-                .expect_err("refused");
-            assert!(error.contains("that leaves the archive"), "{name}: {error}");
-        }
-    }
-
-    #[test]
-    fn nothing_is_written_through_a_link() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let archive = dir.path().join("evil.tar.gz");
-        std::fs::create_dir(dir.path().join("goroot")).expect("mkdir");
-        write_typed_archive(
-            &archive,
-            &[
-                ("go/sub/up", tar::EntryType::Symlink, b".."),
-                ("go/sub/up/planted", tar::EntryType::Regular, b"x"),
-            ],
-        );
-        let error =
-            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
-        assert!(
-            error.contains("written through the link go/sub/up"),
-            "{error}"
-        );
-        assert!(!dir.path().join("goroot/planted").exists());
-    }
-
-    #[test]
-    fn a_chain_of_links_leading_out_is_refused() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let archive = dir.path().join("evil.tar.gz");
-        write_typed_archive(
-            &archive,
-            &[
-                ("go/bin/go", tar::EntryType::Regular, b"#!/bin/sh\n"),
-                ("go/sub/d2", tar::EntryType::Symlink, b".."),
-                ("go/d1", tar::EntryType::Symlink, b"sub/d2/.."),
-            ],
-        );
-        let error =
-            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
-        assert!(error.contains("go/d1 that resolves outside"), "{error}");
-    }
-
-    #[test]
-    fn special_entries_are_refused() {
-        for kind in [
-            tar::EntryType::Fifo,
-            tar::EntryType::Char,
-            tar::EntryType::Block,
-        ] {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let archive = dir.path().join("evil.tar.gz");
-            write_typed_archive(&archive, &[("go/dev", kind, b"")]);
-            let error = unpack_distribution(&archive, &dir.path().join("goroot"), false)
-                .expect_err("refused");
-            assert!(error.contains("refusing entry go/dev of type"), "{error}");
-        }
-    }
-
-    #[test]
-    fn the_standard_library_tests_are_left_out() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let archive = dir.path().join("go.tar.gz");
-        write_archive(
-            &archive,
-            &[
-                ("go/bin/go", b"#!/bin/sh\n"),
-                ("go/src/strings/strings.go", b"package strings\n"),
-                ("go/src/strings/strings_test.go", b"package strings\n"),
-                ("go/src/image/testdata/video-001.png", b"png"),
-                ("go/test/fixedbugs/issue1.go", b"package main\n"),
-                ("go/misc/testdata_keep.txt", b"kept"),
-            ],
-        );
-        let goroot = dir.path().join("goroot");
-        let left_out = unpack_distribution(&archive, &goroot, false).expect("unpacks");
-        assert_eq!(left_out, 16 + 3 + 13);
-        assert!(goroot.join("src/strings/strings.go").is_file());
-        assert!(!goroot.join("src/strings/strings_test.go").exists());
-        assert!(!goroot.join("src/image/testdata").exists());
-        assert!(!goroot.join("test").exists());
-        assert!(goroot.join("misc/testdata_keep.txt").is_file());
-    }
-
-    #[test]
-    fn a_build_only_toolchain_also_leaves_out_its_own_sources() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let archive = dir.path().join("go.tar.gz");
-        write_archive(
-            &archive,
-            &[
-                ("go/bin/go", b"#!/bin/sh\n"),
-                ("go/src/cmd/go/main.go", b"package main\n"),
-                ("go/src/cmdline/keep.go", b"package cmdline\n"),
-                ("go/pkg/tool/linux_amd64/compile", b"ELF"),
-            ],
-        );
-        let goroot = dir.path().join("goroot");
-        let left_out = unpack_distribution(&archive, &goroot, true).expect("unpacks");
-        assert_eq!(left_out, 13);
-        assert!(!goroot.join("src/cmd").exists());
-        assert!(goroot.join("src/cmdline/keep.go").is_file());
-        assert!(goroot.join("pkg/tool/linux_amd64/compile").is_file());
-    }
-
-    #[test]
-    fn refuses_an_archive_without_go() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let archive = dir.path().join("empty.tar.gz");
-        write_archive(&archive, &[("go/README.md", b"hi")]);
-        let error =
-            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
-        assert!(error.contains("no go/bin/go"), "{error}");
     }
 }

@@ -2,13 +2,13 @@
 //! image only for a Go workspace with the toolchain (`GO_SETUP_GOPATH_IN_IMAGE` together with
 //! `GO_INSTALL_TOOLS_IN_IMAGE`), so that go commands there need no downloads.
 
+use super::{CachedLayerMetadata, LayerUse};
+use crate::buildpack::{GoBuildpack, GoBuildpackError};
 use crate::go_packages::{go_command, GoCommandError};
-use crate::{GoBuildpack, GoBuildpackError};
 use bullet_stream::global::print;
 use fun_run::CommandWithName;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerState};
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -25,66 +25,46 @@ pub(crate) struct GoModulesMetadata {
 
 const LAYOUT: &str = "gopath-v1";
 
-/// Why the cached module cache cannot serve this build; empty when it can.
-pub(crate) fn reasons_to_discard(
-    cached: &GoModulesMetadata,
-    wanted: &GoModulesMetadata,
-) -> Vec<String> {
-    let GoModulesMetadata { layout } = cached;
-    if layout == &wanted.layout {
-        Vec::new()
-    } else {
-        vec![format!(
-            "this buildpack keeps modules in layout {} (the cache has {layout})",
-            wanted.layout
-        )]
+impl CachedLayerMetadata for GoModulesMetadata {
+    const CONTENTS: &'static str = "the module cache";
+
+    fn reasons(&self, wanted: &Self) -> Vec<String> {
+        let GoModulesMetadata { layout } = self;
+        if layout == &wanted.layout {
+            Vec::new()
+        } else {
+            vec![format!(
+                "this buildpack keeps modules in layout {} (the cache has {layout})",
+                wanted.layout
+            )]
+        }
     }
 }
 
-/// Prepares the module cache and returns its layer (GOPATH); a vendored app has none.
+/// Prepares the module cache and returns its layer (GOPATH).
 pub(crate) fn prepare_go_modules(
     context: &BuildContext<GoBuildpack>,
     env: &mut Env,
-    vendored: bool,
     launch: bool,
-) -> libcnb::Result<Option<PathBuf>, GoBuildpackError> {
-    if vendored {
-        return Ok(None);
-    }
+) -> libcnb::Result<PathBuf, GoBuildpackError> {
     let wanted = GoModulesMetadata {
         layout: String::from(LAYOUT),
     };
-    let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "go-modules");
-    let layer = context.cached_layer(
+    let (layer, kept) = super::restore_cached_layer(
+        context,
         layer_name!("go-modules"),
-        CachedLayerDefinition {
+        LayerUse {
             build: true,
             launch,
-            invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &GoModulesMetadata, _| {
-                super::keep_unless(reasons_to_discard(cached, &wanted))
-            },
         },
+        &wanted,
+        &|_| None,
     )?;
-    print::bullet("Go modules");
-    if let Some(reason) = unreadable {
-        print::sub_bullet(format!("Discarding the module cache: {reason}"));
-    }
-    match &layer.state {
-        LayerState::Restored { .. } => print::sub_bullet("Reusing the module cache"),
-        LayerState::Empty { cause } => {
-            match cause {
-                EmptyLayerCause::RestoredLayerAction { cause: reasons } => print::sub_bullet(
-                    format!("Discarding the module cache: {}", reasons.join("; ")),
-                ),
-                EmptyLayerCause::InvalidMetadataAction { .. } => print::sub_bullet(
-                    "Discarding the module cache: its metadata is not this buildpack's",
-                ),
-                EmptyLayerCause::NewlyCreated => {}
-            }
-            print::sub_bullet("Creating an empty module cache");
-            layer.write_metadata(&wanted)?;
-        }
+    if kept {
+        print::sub_bullet("Reusing the module cache");
+    } else {
+        print::sub_bullet("Creating an empty module cache");
+        layer.write_metadata(&wanted)?;
     }
     let gopath = layer.path();
     let module_cache = gopath.join("pkg").join("mod");
@@ -96,7 +76,7 @@ pub(crate) fn prepare_go_modules(
         ]),
         env,
     )?;
-    Ok(Some(gopath))
+    Ok(gopath)
 }
 
 /// Whether a failed go command's output names a file of the module cache, the sign that the
@@ -147,12 +127,12 @@ mod tests {
         let wanted = GoModulesMetadata {
             layout: String::from(LAYOUT),
         };
-        assert!(reasons_to_discard(&wanted, &wanted.clone()).is_empty());
+        assert!(wanted.reasons(&wanted.clone()).is_empty());
         let older = GoModulesMetadata {
             layout: String::from("gopath-v0"),
         };
         assert_eq!(
-            reasons_to_discard(&older, &wanted),
+            older.reasons(&wanted),
             vec!["this buildpack keeps modules in layout gopath-v1 (the cache has gopath-v0)"]
         );
     }

@@ -3,7 +3,7 @@
 //! there. With the toolchain and the module cache in the image too, go commands in the
 //! container build and test the app without the network.
 
-use crate::{GoBuildpack, GoBuildpackError};
+use crate::buildpack::{GoBuildpack, GoBuildpackError};
 use bullet_stream::global::print;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
@@ -11,31 +11,14 @@ use libcnb::layer::UncachedLayerDefinition;
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum GoPathError {
-    /// A module path that would place the source link outside `$GOPATH/src`.
-    #[error("the module path `{0}` has an empty, `.` or `..` element")]
-    UnsafeModulePath(String),
-    #[error("creating the app's link in GOPATH failed: {0}")]
-    Link(std::io::Error),
-}
-
-impl From<GoPathError> for libcnb::Error<GoBuildpackError> {
-    fn from(error: GoPathError) -> Self {
-        libcnb::Error::BuildpackError(GoBuildpackError::GoPath(error))
-    }
-}
-
 /// Where the app goes under `$GOPATH/src`: the module path, checked before anything is built.
-pub(crate) fn source_path(module_path: &str) -> Result<PathBuf, GoPathError> {
-    let safe = module_path
+/// Refused when an element of it is empty, `.` or `..` (or holds a backslash).
+pub(crate) fn source_path(module_path: &str) -> Result<PathBuf, GoBuildpackError> {
+    module_path
         .split('/')
-        .all(|element| !matches!(element, "" | "." | "..") && !element.contains('\\'));
-    if safe {
-        Ok(Path::new("src").join(module_path))
-    } else {
-        Err(GoPathError::UnsafeModulePath(module_path.to_string()))
-    }
+        .all(|element| !matches!(element, "" | "." | "..") && !element.contains('\\'))
+        .then(|| Path::new("src").join(module_path))
+        .ok_or_else(|| GoBuildpackError::UnsafeModulePath(module_path.to_string()))
 }
 
 /// Creates the workspace; returns the app's directory in it, where processes start.
@@ -56,9 +39,10 @@ pub(crate) fn prepare_gopath(
     let gopath = layer.path();
     let app_in_gopath = gopath.join(source_path);
     if let Some(parent) = app_in_gopath.parent() {
-        std::fs::create_dir_all(parent).map_err(GoPathError::Link)?;
+        std::fs::create_dir_all(parent).map_err(GoBuildpackError::GoPathLink)?;
     }
-    std::os::unix::fs::symlink(&context.app_dir, &app_in_gopath).map_err(GoPathError::Link)?;
+    std::os::unix::fs::symlink(&context.app_dir, &app_in_gopath)
+        .map_err(GoBuildpackError::GoPathLink)?;
 
     let mut env = LayerEnv::new().chainable_insert(
         Scope::Launch,
@@ -76,7 +60,6 @@ pub(crate) fn prepare_gopath(
     }
     layer.write_env(env)?;
 
-    print::bullet("Go workspace in the image");
     print::sub_bullet(format!(
         "GOPATH={}, with the app at $GOPATH/{}; processes start there",
         gopath.display(),
@@ -122,7 +105,10 @@ mod tests {
             "",
         ] {
             assert!(
-                matches!(source_path(path), Err(GoPathError::UnsafeModulePath(_))),
+                matches!(
+                    source_path(path),
+                    Err(GoBuildpackError::UnsafeModulePath(_))
+                ),
                 "{path}"
             );
         }

@@ -4,22 +4,101 @@ pub(crate) mod go_modules;
 pub(crate) mod gopath;
 pub(crate) mod target;
 
-use crate::{GoBuildpack, GoBuildpackError};
+use crate::buildpack::{GoBuildpack, GoBuildpackError};
+use bullet_stream::global::print;
+use libcnb::build::BuildContext;
 use libcnb::data::generic::GenericMetadata;
+use libcnb::data::layer::LayerName;
 use libcnb::data::layer_content_metadata::LayerContentMetadata;
-use libcnb::layer::{LayerRef, RestoredLayerAction};
+use libcnb::layer::{
+    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerRef, LayerState,
+    RestoredLayerAction,
+};
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use libcnb::Env;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::ffi::OsStr;
 use std::path::Path;
 
-/// Keeps a restored layer when nothing speaks against it; the reasons are printed when not.
-pub(crate) fn keep_unless(reasons: Vec<String>) -> (RestoredLayerAction, Vec<String>) {
-    if reasons.is_empty() {
-        (RestoredLayerAction::KeepLayer, reasons)
-    } else {
-        (RestoredLayerAction::DeleteLayer, reasons)
+/// The one contract of the cached layers: the metadata says what the cached contents were made
+/// for, and [`restore_cached_layer`] keeps them only when the build wants the same.
+pub(crate) trait CachedLayerMetadata: Serialize + DeserializeOwned + Clone {
+    /// How messages name the cached contents: "the build cache".
+    const CONTENTS: &'static str;
+
+    /// Why contents cached for `self` cannot serve a build that wants `wanted`, in the words
+    /// printed; empty when they can.
+    fn reasons(&self, wanted: &Self) -> Vec<String>;
+
+    /// How the message that discards them names these contents.
+    fn named(&self) -> String {
+        Self::CONTENTS.to_string()
     }
+}
+
+/// A cached layer; when emptied, the lifecycle's cause is the message that says why.
+pub(crate) type CachedLayerRef = LayerRef<GoBuildpack, (), String>;
+
+/// Whether a layer goes into the build environment of later buildpacks and into the image.
+#[derive(Clone, Copy)]
+pub(crate) struct LayerUse {
+    pub(crate) build: bool,
+    pub(crate) launch: bool,
+}
+
+/// Restores a cached layer and keeps it when neither its metadata's reasons nor
+/// `problem_in_contents` speak against it; otherwise it is emptied and why is printed. Returns
+/// the layer and whether its contents were kept; an emptied layer's metadata is the layer's to
+/// write (when its contents are whole).
+pub(crate) fn restore_cached_layer<M: CachedLayerMetadata>(
+    context: &BuildContext<GoBuildpack>,
+    name: LayerName,
+    layer_use: LayerUse,
+    wanted: &M,
+    problem_in_contents: &dyn Fn(&Path) -> Option<String>,
+) -> libcnb::Result<(CachedLayerRef, bool), GoBuildpackError> {
+    let unreadable = discard_unreadable_metadata(&context.layers_dir, name.as_str());
+    let layer = context.cached_layer(
+        name,
+        CachedLayerDefinition {
+            build: layer_use.build,
+            launch: layer_use.launch,
+            invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
+            restored_layer_action: &|cached: &M, contents: &Path| {
+                let mut reasons = cached.reasons(wanted);
+                if reasons.is_empty() {
+                    reasons.extend(problem_in_contents(contents));
+                }
+                if reasons.is_empty() {
+                    (RestoredLayerAction::KeepLayer, String::new())
+                } else {
+                    let why = format!("{}: {}", cached.named(), reasons.join("; "));
+                    (RestoredLayerAction::DeleteLayer, why)
+                }
+            },
+        },
+    )?;
+    if let Some(reason) = unreadable {
+        print::sub_bullet(format!("Discarding {}: {reason}", M::CONTENTS));
+    }
+    let kept = match &layer.state {
+        LayerState::Restored { .. } => true,
+        LayerState::Empty { cause } => {
+            match cause {
+                EmptyLayerCause::RestoredLayerAction { cause: why } => {
+                    print::sub_bullet(format!("Discarding {why}"));
+                }
+                EmptyLayerCause::InvalidMetadataAction { .. } => print::sub_bullet(format!(
+                    "Discarding {}: its metadata is missing (an interrupted build) or not this buildpack's",
+                    M::CONTENTS
+                )),
+                EmptyLayerCause::NewlyCreated => {}
+            }
+            false
+        }
+    };
+    Ok((layer, kept))
 }
 
 /// Build-time variables that override whatever was set, as `(name, value)`.
@@ -48,8 +127,8 @@ pub(crate) fn write_and_apply_env<MAC, RAC>(
 
 /// Removes a restored layer whose metadata file cannot be read at all (not TOML, or its
 /// `metadata` not a table), which would otherwise stop the build with an internal error that
-/// names no layer. Returns why it was discarded, for the layer to print.
-pub(crate) fn discard_unreadable_metadata(layers_dir: &Path, layer: &str) -> Option<String> {
+/// names no layer. Returns why it was discarded, to be printed.
+fn discard_unreadable_metadata(layers_dir: &Path, layer: &str) -> Option<String> {
     let toml_path = layers_dir.join(format!("{layer}.toml"));
     let contents = std::fs::read(&toml_path).ok()?;
     let problem = match std::str::from_utf8(&contents) {

@@ -2,15 +2,14 @@
 //! the toolchain is kept in the image. It is cached too, so that `go install` finds the
 //! binaries of the last build up to date and links only what changed.
 
-use crate::{sbom, GoBuildpack, GoBuildpackError};
+use super::{CachedLayerMetadata, CachedLayerRef, LayerUse};
+use crate::buildpack::{GoBuildpack, GoBuildpackError};
+use crate::sbom;
 use bullet_stream::global::print;
 use bullet_stream::style;
 use go_cnb_common::build_info::go_build_id_of_file;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
-use libcnb::layer::{
-    CachedLayerDefinition, EmptyLayerCause, InvalidMetadataAction, LayerRef, LayerState,
-};
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -38,30 +37,33 @@ impl TargetMetadata {
     }
 }
 
-/// Why the binaries of the last build cannot serve this one; empty when they can.
-pub(crate) fn reasons_to_discard(cached: &TargetMetadata, wanted: &TargetMetadata) -> Vec<String> {
-    let TargetMetadata { go_version, arch } = cached;
-    let mut reasons = Vec::new();
-    if go_version != &wanted.go_version {
-        reasons.push(format!(
-            "Go changed from {go_version} to {}",
-            wanted.go_version
-        ));
+impl CachedLayerMetadata for TargetMetadata {
+    const CONTENTS: &'static str = "the binaries of the last build";
+
+    fn reasons(&self, wanted: &Self) -> Vec<String> {
+        let TargetMetadata { go_version, arch } = self;
+        let mut reasons = Vec::new();
+        if go_version != &wanted.go_version {
+            reasons.push(format!(
+                "Go changed from {go_version} to {}",
+                wanted.go_version
+            ));
+        }
+        if arch != &wanted.arch {
+            reasons.push(format!(
+                "the architecture changed from {arch} to {}",
+                wanted.arch
+            ));
+        }
+        reasons
     }
-    if arch != &wanted.arch {
-        reasons.push(format!(
-            "the architecture changed from {arch} to {}",
-            wanted.arch
-        ));
-    }
-    reasons
 }
 
 /// The layer of the binaries, ready for `go install`.
 pub(crate) struct PreparedTarget {
     /// Its `bin/` (GOBIN), which the launcher puts on PATH.
     pub(crate) gobin: PathBuf,
-    layer: LayerRef<GoBuildpack, (), Vec<String>>,
+    layer: CachedLayerRef,
     /// The SBOM the lifecycle restored with the binaries of the last build, if it did.
     restored_sbom: Option<PathBuf>,
 }
@@ -104,43 +106,22 @@ pub(crate) fn prepare_target(
     env: &mut Env,
     wanted: &TargetMetadata,
 ) -> libcnb::Result<PreparedTarget, GoBuildpackError> {
-    let unreadable = super::discard_unreadable_metadata(&context.layers_dir, "target");
-    let layer = context.cached_layer(
+    let (layer, kept) = super::restore_cached_layer(
+        context,
         layer_name!("target"),
-        CachedLayerDefinition {
+        LayerUse {
             build: false,
             launch: true,
-            invalid_metadata_action: &|_| InvalidMetadataAction::DeleteLayer,
-            restored_layer_action: &|cached: &TargetMetadata, _| {
-                super::keep_unless(reasons_to_discard(cached, wanted))
-            },
         },
+        wanted,
+        &|_| None,
     )?;
-    print::bullet("Binaries");
-    if let Some(reason) = unreadable {
-        print::sub_bullet(format!(
-            "Discarding the binaries of the last build: {reason}"
-        ));
-    }
-    match &layer.state {
-        LayerState::Restored { .. } => print::sub_bullet(
+    if kept {
+        print::sub_bullet(
             "Keeping the binaries of the last build: go install relinks only what changed",
-        ),
-        LayerState::Empty { cause } => {
-            match cause {
-                EmptyLayerCause::RestoredLayerAction { cause: reasons } => {
-                    print::sub_bullet(format!(
-                        "Discarding the binaries of the last build: {}",
-                        reasons.join("; ")
-                    ));
-                }
-                EmptyLayerCause::InvalidMetadataAction { .. } => print::sub_bullet(
-                    "Discarding the binaries of the last build: their metadata is not this buildpack's",
-                ),
-                EmptyLayerCause::NewlyCreated => {}
-            }
-            layer.write_metadata(wanted)?;
-        }
+        );
+    } else {
+        layer.write_metadata(wanted)?;
     }
     let gobin = layer.path().join("bin");
     std::fs::create_dir_all(&gobin).map_err(GoBuildpackError::CreateGobin)?;
@@ -150,7 +131,7 @@ pub(crate) fn prepare_target(
         env,
     )?;
     // Restored next to the layer by the lifecycle, as `<layer>.sbom.cdx.json`.
-    let restored_sbom = matches!(layer.state, LayerState::Restored { .. })
+    let restored_sbom = kept
         .then(|| context.layers_dir.join("target.sbom.cdx.json"))
         .filter(|path| path.is_file());
     Ok(PreparedTarget {
@@ -198,9 +179,9 @@ mod tests {
     #[test]
     fn binaries_are_kept_for_the_same_go_and_arch_only() {
         let cached = metadata("1.26.6", "amd64");
-        assert!(reasons_to_discard(&cached, &cached.clone()).is_empty());
+        assert!(cached.reasons(&cached.clone()).is_empty());
         assert_eq!(
-            reasons_to_discard(&cached, &metadata("1.27.3", "arm64")),
+            cached.reasons(&metadata("1.27.3", "arm64")),
             vec![
                 "Go changed from 1.26.6 to 1.27.3",
                 "the architecture changed from amd64 to arm64"

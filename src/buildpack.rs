@@ -1,0 +1,38 @@
+//! The buildpack's type and the one error type its build returns. Apart from main.rs, so that
+//! the layers and the messages name them without importing the module that imports them.
+
+use crate::config::ConfigError;
+use crate::go_archive::GoDistError;
+use crate::go_mod::GoModError;
+use crate::go_packages::{FlagLikePattern, GoCommandError};
+use crate::inventory::{InventoryError, ResolveError};
+use crate::netrc::NetrcError;
+use crate::sbom::SbomError;
+
+pub(crate) struct GoBuildpack;
+
+#[derive(Debug)]
+pub(crate) enum GoBuildpackError {
+    GoMod(GoModError),
+    Config(ConfigError),
+    Inventory(InventoryError),
+    Resolve(ResolveError),
+    GoDist(GoDistError),
+    GoCommand(GoCommandError),
+    PackagePattern(FlagLikePattern),
+    CreateGobin(std::io::Error),
+    RemoveStaleBinaries(std::io::Error),
+    /// A module path that would place the app outside `$GOPATH/src`.
+    UnsafeModulePath(String),
+    GoPathLink(std::io::Error),
+    Netrc(NetrcError),
+    Sbom(SbomError),
+    PrepareBuildCache(std::io::Error),
+    InvalidProcessType(String),
+}
+
+impl From<GoBuildpackError> for libcnb::Error<GoBuildpackError> {
+    fn from(error: GoBuildpackError) -> Self {
+        libcnb::Error::BuildpackError(error)
+    }
+}
