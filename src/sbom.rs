@@ -47,25 +47,12 @@ pub(crate) struct BuiltBinary {
 }
 
 /// The shape of the SBOMs this buildpack writes, recorded in each; raised whenever what they
-/// contain changes, so that a later build never keeps an SBOM of an older shape.
+/// contain changes, so that tools reading them can tell.
 const SBOM_LAYOUT: &str = "1";
 const SBOM_LAYOUT_PROPERTY: &str = "gocnb:sbom-layout";
 
-/// The property that records a binary's Go build ID, by which a later build tells that the
-/// binary is unchanged.
-const BUILD_ID_PROPERTY: &str = "golang:build-id";
-
 /// How a binary's component is referenced (`binary:<name>`).
 const BINARY_REF_PREFIX: &str = "binary:";
-
-/// The value of the property `name` among `properties`.
-fn property_value(properties: Option<&Properties>, name: &str) -> Option<String> {
-    properties?
-        .0
-        .iter()
-        .find(|property| property.name == name)
-        .map(|property| property.value.to_string())
-}
 
 /// What an SBOM of `binaries` holds, in words.
 pub(crate) fn describe(binaries: &[BuiltBinary]) -> String {
@@ -260,7 +247,7 @@ pub(crate) fn binaries_sbom(
             binary
                 .build_id
                 .as_deref()
-                .map(|id| property(BUILD_ID_PROPERTY, id)),
+                .map(|id| property("golang:build-id", id)),
         );
         properties.extend(
             binary
@@ -288,50 +275,6 @@ pub(crate) fn binaries_sbom(
     }
     components.extend(libraries.into_values());
     render(&bom(app, components, dependencies))
-}
-
-/// Whether `previous` (the SBOM of the last build's binaries) describes exactly these binaries
-/// of the app `module_path`: the same names, each with the same Go build ID. Binaries without a
-/// build ID never match, so their SBOM is always made anew.
-pub(crate) fn describes_binaries(
-    previous: &[u8],
-    module_path: &str,
-    binaries: &[(String, Option<String>)],
-) -> bool {
-    let Ok(bom) = Bom::parse_from_json_v1_5(previous) else {
-        return false;
-    };
-    let Some(metadata) = bom.metadata.as_ref() else {
-        return false;
-    };
-    let same_app = metadata
-        .component
-        .as_ref()
-        .is_some_and(|app| app.name.to_string() == module_path);
-    let same_layout = property_value(metadata.properties.as_ref(), SBOM_LAYOUT_PROPERTY).as_deref()
-        == Some(SBOM_LAYOUT);
-    if !same_app || !same_layout {
-        return false;
-    }
-    let described: BTreeMap<String, Option<String>> = bom
-        .components
-        .iter()
-        .flat_map(|components| components.0.iter())
-        .filter(|component| {
-            component
-                .bom_ref
-                .as_deref()
-                .is_some_and(|bom_ref| bom_ref.starts_with(BINARY_REF_PREFIX))
-        })
-        .map(|component| {
-            (
-                component.name.to_string(),
-                property_value(component.properties.as_ref(), BUILD_ID_PROPERTY),
-            )
-        })
-        .collect();
-    let current: BTreeMap<String, Option<String>> = binaries.iter().cloned().collect();
-    current.values().all(Option::is_some) && described == current
 }
 
 /// The SBOM of the `go-dist` layer: the Go distribution, where it came from and its checksum.
@@ -427,72 +370,6 @@ mod tests {
         );
         assert!(go_sum_hash("h1:short").is_none());
         assert!(go_sum_hash("").is_none());
-    }
-
-    #[test]
-    fn an_sbom_is_reused_only_for_the_same_binaries_with_the_same_build_ids() {
-        let sbom = binaries_sbom("example.test/shop", &binaries()).expect("sbom");
-        let same = [
-            (
-                String::from("web"),
-                Some(String::from("web-action/web-content")),
-            ),
-            (
-                String::from("worker"),
-                Some(String::from("worker-action/worker-content")),
-            ),
-        ];
-        assert!(describes_binaries(&sbom.data, "example.test/shop", &same));
-
-        let mut relinked = same.clone();
-        relinked[0].1 = Some(String::from("web-action/other-content"));
-        assert!(!describes_binaries(
-            &sbom.data,
-            "example.test/shop",
-            &relinked
-        ));
-        assert!(!describes_binaries(
-            &sbom.data,
-            "example.test/shop",
-            &same[..1]
-        ));
-        let mut added = same.to_vec();
-        added.push((String::from("admin"), Some(String::from("a/b"))));
-        assert!(!describes_binaries(&sbom.data, "example.test/shop", &added));
-        let mut renamed = same.clone();
-        renamed[1].0 = String::from("jobs");
-        assert!(!describes_binaries(
-            &sbom.data,
-            "example.test/shop",
-            &renamed
-        ));
-        assert!(!describes_binaries(&sbom.data, "example.test/other", &same));
-        assert!(!describes_binaries(
-            b"{not json",
-            "example.test/shop",
-            &same
-        ));
-        // An SBOM of another shape (an older buildpack's) is made anew.
-        let older = String::from_utf8(sbom.data.clone())
-            .expect("utf-8")
-            .replace("\"gocnb:sbom-layout\"", "\"gocnb:other\"");
-        assert!(!describes_binaries(
-            older.as_bytes(),
-            "example.test/shop",
-            &same
-        ));
-
-        // A binary without a build ID is never taken as unchanged.
-        let mut no_ids = binaries();
-        no_ids[1].build_id = None;
-        let without = binaries_sbom("example.test/shop", &no_ids).expect("sbom");
-        let mut unknown = same.clone();
-        unknown[1].1 = None;
-        assert!(!describes_binaries(
-            &without.data,
-            "example.test/shop",
-            &unknown
-        ));
     }
 
     #[test]

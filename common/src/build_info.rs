@@ -243,13 +243,6 @@ pub fn read_binary_facts(path: &Path) -> std::io::Result<BinaryFacts> {
     })
 }
 
-/// The Go build ID of a file, reading only its headers and the note.
-#[must_use]
-pub fn go_build_id_of_file(path: &Path) -> Option<String> {
-    let cache = ReadCache::new(std::fs::File::open(path).ok()?);
-    build_id_in(&Elf::parse(&cache).ok()?)
-}
-
 /// The Go version an executable was built with (for a toolchain's `bin/go`, what
 /// `go env GOVERSION` prints), reading only its headers and the build information. A file
 /// whose section headers or sections do not all lie within it is refused as cut short. The
@@ -422,10 +415,6 @@ mod tests {
             go_build_id(&go_binary(id, "go1.26.6", "")).as_deref(),
             Some(id)
         );
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("binary");
-        std::fs::write(&path, go_binary("abc/def", "go1.26.6", "")).expect("write");
-        assert_eq!(go_build_id_of_file(&path).as_deref(), Some("abc/def"));
     }
 
     #[test]

@@ -322,8 +322,10 @@ mod tests {
         let len = file.metadata().expect("stat").len();
         file.set_len(len / 2).expect("truncate");
         let problem = toolchain_problem(cut_short.path(), version).expect("a problem");
-        assert!(problem
-            .starts_with(&format!("its bin/go is cut short ({} bytes", len / 2)), "{problem}");
+        assert!(
+            problem.starts_with(&format!("its bin/go is cut short ({} bytes", len / 2)),
+            "{problem}"
+        );
         let script = tempfile::NamedTempFile::new().expect("temp");
         std::fs::write(script.path(), format!("#!/bin/sh\necho {built_with}\n")).expect("write");
         assert_eq!(

@@ -7,7 +7,6 @@ use crate::buildpack::{GoBuildpack, GoBuildpackError};
 use crate::sbom;
 use bullet_stream::global::print;
 use bullet_stream::style;
-use go_cnb_common::build_info::go_build_id_of_file;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
 use libcnb::Env;
@@ -64,31 +63,16 @@ pub(crate) struct PreparedTarget {
     /// Its `bin/` (GOBIN), which the launcher puts on PATH.
     pub(crate) gobin: PathBuf,
     layer: CachedLayerRef,
-    /// The SBOM the lifecycle restored with the binaries of the last build, if it did.
-    restored_sbom: Option<PathBuf>,
 }
 
 impl PreparedTarget {
-    /// Replaces the layer's SBOM with one of `binaries` (the lifecycle puts it into the image
-    /// with the layer), unless the restored one describes them: when `go install` relinked
-    /// nothing, reading and hashing every binary again would only cost time.
+    /// Writes the layer's SBOM of `binaries` (the lifecycle puts it into the image with the
+    /// layer).
     pub(crate) fn write_binaries_sbom(
         &self,
         module_path: &str,
         binaries: &[String],
     ) -> libcnb::Result<(), GoBuildpackError> {
-        if let Some(restored) = &self.restored_sbom {
-            let build_ids: Vec<(String, Option<String>)> = binaries
-                .iter()
-                .map(|name| (name.clone(), go_build_id_of_file(&self.gobin.join(name))))
-                .collect();
-            let unchanged = std::fs::read(restored)
-                .is_ok_and(|previous| sbom::describes_binaries(&previous, module_path, &build_ids));
-            if unchanged {
-                print::sub_bullet("Kept the CycloneDX SBOM of the last build: no binary changed");
-                return Ok(());
-            }
-        }
         let built = sbom::read_binaries(&self.gobin, binaries).map_err(GoBuildpackError::Sbom)?;
         let sbom = sbom::binaries_sbom(module_path, &built).map_err(GoBuildpackError::Sbom)?;
         self.layer.write_sboms(&[sbom])?;
@@ -130,15 +114,7 @@ pub(crate) fn prepare_target(
         &super::build_overrides([("GOBIN", gobin.as_os_str())]),
         env,
     )?;
-    // Restored next to the layer by the lifecycle, as `<layer>.sbom.cdx.json`.
-    let restored_sbom = kept
-        .then(|| context.layers_dir.join("target.sbom.cdx.json"))
-        .filter(|path| path.is_file());
-    Ok(PreparedTarget {
-        gobin,
-        layer,
-        restored_sbom,
-    })
+    Ok(PreparedTarget { gobin, layer })
 }
 
 /// Removes binaries that no main package of this build produces (a package removed or renamed
