@@ -28,7 +28,6 @@ pub(crate) enum GoBuildpackError {
     Netrc(NetrcError),
     Sbom(SbomError),
     PrepareBuildCache(std::io::Error),
-    InvalidProcessType(String),
 }
 
 impl From<GoBuildpackError> for libcnb::Error<GoBuildpackError> {

@@ -60,7 +60,6 @@ error_ids! {
     NetrcWrite => "go/netrc/write",
     PackagesFlagLikePattern => "go/packages/flag-like-pattern",
     PackagesNoMainPackage => "go/packages/no-main-package",
-    ProcessesInvalidType => "go/processes/invalid-type",
     ResolveNoMatchingRelease => "go/resolve/no-matching-release",
     ResolveUnsupportedArch => "go/resolve/unsupported-arch",
     SbomWrite => "go/sbom/write",
@@ -208,14 +207,6 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
              The binaries were built; the SBOM describes them.\n\n\
              Retry the build; if it fails again, report it with this output.",
             error,
-        ),
-        GoBuildpackError::InvalidProcessType(name) => message(
-            ErrorId::ProcessesInvalidType,
-            "Invalid process name",
-            &format!(
-                "`{name}` cannot be a process type: process types may only contain letters, digits, `.`, `_` and `-`.\n\n\
-                 Rename the package directory, or add a Procfile that runs the binary."
-            ),
         ),
     }
 }

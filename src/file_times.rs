@@ -1,53 +1,22 @@
-//! Giving every file of a tree one modification time. Files are named relative to their open
-//! directory, so a path is resolved once per directory rather than once per file.
+//! Giving every file of a tree one modification time.
 
-use rustix::fs::{openat, AtFlags, Dir, FileType, Mode, OFlags, Timespec, Timestamps, CWD};
-use std::os::fd::OwnedFd;
-use std::os::unix::ffi::OsStrExt;
+use filetime::FileTime;
 use std::path::Path;
-
-const DIRECTORY_FLAGS: OFlags = OFlags::RDONLY
-    .union(OFlags::DIRECTORY)
-    .union(OFlags::CLOEXEC)
-    .union(OFlags::NOFOLLOW);
 
 /// Sets the modification time of every regular file below `root` (not following links) to
 /// `unix_seconds`; access times are left as they are.
 pub(crate) fn set_tree_mtimes(root: &Path, unix_seconds: i64) -> std::io::Result<()> {
-    let times = Timestamps {
-        last_access: Timespec {
-            tv_sec: 0,
-            tv_nsec: rustix::fs::UTIME_OMIT,
-        },
-        last_modification: Timespec {
-            tv_sec: unix_seconds,
-            tv_nsec: 0,
-        },
-    };
+    let time = FileTime::from_unix_time(unix_seconds, 0);
     let mut directories = vec![root.to_path_buf()];
-    while let Some(path) = directories.pop() {
-        let directory: OwnedFd = openat(CWD, &path, DIRECTORY_FLAGS, Mode::empty())?;
-        for entry in Dir::read_from(&directory)? {
+    while let Some(directory) = directories.pop() {
+        for entry in std::fs::read_dir(&directory)? {
             let entry = entry?;
-            let name = entry.file_name();
-            if matches!(name.to_bytes(), b"." | b"..") {
-                continue;
-            }
-            let file_type = match entry.file_type() {
-                // Some file systems do not report the type in the listing.
-                FileType::Unknown => FileType::from_raw_mode(
-                    rustix::fs::statat(&directory, name, AtFlags::SYMLINK_NOFOLLOW)?.st_mode,
-                ),
-                known => known,
-            };
-            match file_type {
-                FileType::Directory => {
-                    directories.push(path.join(std::ffi::OsStr::from_bytes(name.to_bytes())));
-                }
-                FileType::RegularFile => {
-                    rustix::fs::utimensat(&directory, name, &times, AtFlags::SYMLINK_NOFOLLOW)?;
-                }
-                _ => {}
+            // The type of the entry itself: a link is neither a directory nor a file here.
+            let file_type = entry.file_type()?;
+            if file_type.is_dir() {
+                directories.push(entry.path());
+            } else if file_type.is_file() {
+                filetime::set_file_mtime(entry.path(), time)?;
             }
         }
     }

@@ -48,7 +48,7 @@ pub(crate) fn read_go_mod(app_dir: &Path) -> Result<GoMod, GoModError> {
 }
 
 /// Removes a trailing `//` comment that is not inside a quoted string.
-pub(crate) fn strip_comment(line: &str) -> &str {
+fn strip_comment(line: &str) -> &str {
     let mut in_quotes = false;
     let bytes = line.as_bytes();
     for (index, byte) in bytes.iter().enumerate() {
@@ -84,33 +84,104 @@ pub(crate) fn read_toolchain(arguments: &[&str]) -> Result<Option<GoVersion>, St
         .map_err(|error: go_cnb_common::go_version::GoVersionParseError| error.to_string())
 }
 
+/// A line of a go.mod or go.work file that says something, and where it is. A line inside a
+/// block (`require (` … `)`) reads as if its block's keyword began it, as the go command reads
+/// it; a `// +heroku …` comment has the keyword `+heroku`.
+pub(crate) struct Directive<'a> {
+    line_number: usize,
+    raw_line: &'a str,
+    pub(crate) keyword: &'a str,
+    pub(crate) arguments: Vec<&'a str>,
+}
+
+impl Directive<'_> {
+    /// The error that names this line of `path` and what is wrong with it.
+    pub(crate) fn malformed(&self, path: &Path, problem: String) -> GoModError {
+        GoModError::Malformed {
+            path: path.to_path_buf(),
+            line: self.line_number,
+            content: self.raw_line.trim().to_string(),
+            problem,
+        }
+    }
+}
+
+/// The directives of a go.mod or go.work file, in order.
+pub(crate) fn directives(contents: &str) -> Vec<Directive<'_>> {
+    let mut directives = Vec::new();
+    let mut block: Option<&str> = None;
+    for (index, raw_line) in contents.lines().enumerate() {
+        let comment = raw_line.trim().strip_prefix("//").map(str::trim);
+        let (keyword, arguments) =
+            if let Some(heroku) = comment.and_then(|comment| comment.strip_prefix("+heroku")) {
+                ("+heroku", heroku.split_whitespace().collect())
+            } else {
+                let line = strip_comment(raw_line).trim();
+                if line.is_empty() || (block.is_some() && line == ")") {
+                    block = block.filter(|_| line.is_empty());
+                    continue;
+                }
+                if let Some(opening) = line.strip_suffix('(').filter(|_| block.is_none()) {
+                    block = Some(opening.trim());
+                    continue;
+                }
+                let mut words = line.split_whitespace();
+                match block {
+                    Some(keyword) => (keyword, words.collect()),
+                    None => (words.next().unwrap_or_default(), words.collect()),
+                }
+            };
+        directives.push(Directive {
+            line_number: index + 1,
+            raw_line,
+            keyword,
+            arguments,
+        });
+    }
+    directives
+}
+
+/// Reads the arguments of a `go` line.
+pub(crate) fn read_go_line(arguments: &[&str]) -> Result<GoVersion, String> {
+    let [value] = arguments else {
+        return Err(String::from(
+            "`go` takes exactly one version, such as `go 1.26.0`",
+        ));
+    };
+    value
+        .parse()
+        .map_err(|error: go_cnb_common::go_version::GoVersionParseError| error.to_string())
+}
+
+/// A path as written, without the quotes it may have.
+pub(crate) fn unquote(value: &str) -> String {
+    value.trim_matches(|c| c == '"' || c == '`').to_string()
+}
+
 /// Reads a `// +heroku <directive>` comment.
 fn read_heroku_directive(
-    directive: &str,
+    arguments: &[&str],
     go_version: &mut Option<GoVersionRequirement>,
     install: &mut Vec<String>,
 ) -> Result<(), String> {
-    let mut words = directive.split_whitespace();
-    match words.next() {
-        Some("goVersion") => {
-            let value = words.collect::<Vec<_>>().join(" ");
+    match arguments {
+        ["goVersion", value @ ..] => {
             if value.is_empty() {
                 return Err(String::from(
                     "`// +heroku goVersion` needs a version, such as `// +heroku goVersion go1.26`",
                 ));
             }
-            *go_version = Some(value.parse().map_err(
+            *go_version = Some(value.join(" ").parse().map_err(
                 |error: go_cnb_common::go_version::RequirementParseError| error.to_string(),
             )?);
         }
-        Some("install") => {
-            let packages: Vec<String> = words.map(String::from).collect();
+        ["install", packages @ ..] => {
             if packages.is_empty() {
                 return Err(String::from(
                     "`// +heroku install` needs at least one package, such as `// +heroku install ./cmd/...`",
                 ));
             }
-            install.extend(packages);
+            install.extend(packages.iter().map(ToString::to_string));
         }
         // Other Heroku annotations (such as the classic buildpack's `+heroku buildpack`) do
         // not change how this buildpack builds.
@@ -120,89 +191,32 @@ fn read_heroku_directive(
 }
 
 pub(crate) fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModError> {
-    let malformed = |line: usize, content: &str, problem: String| GoModError::Malformed {
-        path: path.to_path_buf(),
-        line,
-        content: content.trim().to_string(),
-        problem,
-    };
-
     let mut module_path = None;
     let mut go_line = None;
     let mut toolchain = None;
     let mut heroku_go_version = None;
     let mut heroku_install = Vec::new();
-    let mut in_block = false;
-
-    for (index, raw_line) in contents.lines().enumerate() {
-        let line_number = index + 1;
-        let trimmed = raw_line.trim();
-
-        if let Some(directive) = trimmed
-            .strip_prefix("//")
-            .map(str::trim)
-            .and_then(|c| c.strip_prefix("+heroku"))
-        {
-            read_heroku_directive(directive, &mut heroku_go_version, &mut heroku_install)
-                .map_err(|problem| malformed(line_number, raw_line, problem))?;
-            continue;
-        }
-
-        let line = strip_comment(raw_line).trim();
-        if line.is_empty() {
-            continue;
-        }
-        if in_block {
-            if line == ")" {
-                in_block = false;
+    for directive in directives(contents) {
+        let malformed = |problem| directive.malformed(path, problem);
+        match (directive.keyword, directive.arguments.as_slice()) {
+            ("+heroku", arguments) => {
+                read_heroku_directive(arguments, &mut heroku_go_version, &mut heroku_install)
+                    .map_err(malformed)?;
             }
-            continue;
-        }
-        if line.ends_with('(') {
-            in_block = true;
-            continue;
-        }
-
-        let mut words = line.split_whitespace();
-        let keyword = words.next().unwrap_or_default();
-        let arguments: Vec<&str> = words.collect();
-        match keyword {
-            "module" => {
-                let [value] = arguments.as_slice() else {
-                    return Err(malformed(
-                        line_number,
-                        raw_line,
-                        String::from("`module` takes exactly one module path"),
-                    ));
-                };
-                module_path = Some(value.trim_matches(|c| c == '"' || c == '`').to_string());
+            ("module", [value]) => module_path = Some(unquote(value)),
+            ("module", _) => {
+                return Err(malformed(String::from(
+                    "`module` takes exactly one module path",
+                )))
             }
-            "go" => {
-                let [value] = arguments.as_slice() else {
-                    return Err(malformed(
-                        line_number,
-                        raw_line,
-                        String::from("`go` takes exactly one version, such as `go 1.26.0`"),
-                    ));
-                };
-                go_line = Some(value.parse().map_err(
-                    |error: go_cnb_common::go_version::GoVersionParseError| {
-                        malformed(line_number, raw_line, error.to_string())
-                    },
-                )?);
-            }
-            "toolchain" => {
-                toolchain = read_toolchain(&arguments)
-                    .map_err(|problem| malformed(line_number, raw_line, problem))?;
-            }
+            ("go", arguments) => go_line = Some(read_go_line(arguments).map_err(malformed)?),
+            ("toolchain", arguments) => toolchain = read_toolchain(arguments).map_err(malformed)?,
             _ => {}
         }
     }
-
     let module_path = module_path.ok_or_else(|| GoModError::NoModuleLine {
         path: path.to_path_buf(),
     })?;
-
     Ok(GoMod {
         module_path,
         go_line,

@@ -1,8 +1,7 @@
-//! Which packages to build, the go commands that build them, and the processes they become.
+//! Which packages to build, and the go commands that build and find them.
 
 use crate::linker::{LinkerDefinition, TOOLEXEC_DEFINITION_ENV};
 use bullet_stream::global::print;
-use bullet_stream::style;
 use fun_run::{CmdError, CommandWithName};
 use libcnb::Env;
 use std::path::Path;
@@ -178,145 +177,12 @@ pub(crate) fn install_packages(
         .map_err(GoCommandError::Failed)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PlannedProcess {
-    pub(crate) process_type: String,
-    pub(crate) binary: String,
-    pub(crate) default: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ProcessPlan {
-    pub(crate) processes: Vec<PlannedProcess>,
-    /// Binaries whose names are not valid process types, so not registered.
-    pub(crate) skipped: Vec<String>,
-    /// Several binaries and none named `web`: nothing is the default.
-    pub(crate) no_default: bool,
-}
-
-fn is_valid_process_type(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-}
-
-/// One process per binary, named after it. `web` is the default; a lone binary is also
-/// registered as `web`.
-pub(crate) fn plan_processes(binaries: &[String]) -> ProcessPlan {
-    let (valid, skipped): (Vec<&String>, Vec<&String>) =
-        binaries.iter().partition(|b| is_valid_process_type(b));
-    let has_web = valid.iter().any(|b| *b == "web");
-    let mut processes: Vec<PlannedProcess> = valid
-        .iter()
-        .map(|binary| PlannedProcess {
-            process_type: (*binary).clone(),
-            binary: (*binary).clone(),
-            default: *binary == "web",
-        })
-        .collect();
-    if !has_web && binaries.len() == 1 {
-        if let Some(only) = valid.first() {
-            processes.push(PlannedProcess {
-                process_type: String::from("web"),
-                binary: (*only).clone(),
-                default: true,
-            });
-        }
-    }
-    ProcessPlan {
-        no_default: !processes.iter().any(|p| p.default) && !processes.is_empty(),
-        processes,
-        skipped: skipped.into_iter().cloned().collect(),
-    }
-}
-
-pub(crate) fn describe_processes(plan: &ProcessPlan, gobin: &Path) {
-    for process in &plan.processes {
-        print::sub_bullet(format!(
-            "{}: {}{}",
-            style::value(&process.process_type),
-            style::command(gobin.join(&process.binary).display().to_string()),
-            if process.default { " (default)" } else { "" }
-        ));
-    }
-    for binary in &plan.skipped {
-        print::warning(format!(
-            "The binary `{binary}` is not registered as a process: process names may only contain letters, digits, `.`, `_` and `-`. Run it from a Procfile instead."
-        ));
-    }
-    if plan.no_default {
-        print::warning(
-            "None of the binaries is named `web`, so the image has no default process.\n\
-             Choose one of: name the package for the web server `web` (for example cmd/web), \
-             add a Procfile with a `web:` line, or set GO_INSTALL_PACKAGE_SPEC to the one package to build.",
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn names(binaries: &[&str]) -> Vec<String> {
         binaries.iter().map(|b| (*b).to_string()).collect()
-    }
-
-    fn summary(plan: &ProcessPlan) -> Vec<(String, String, bool)> {
-        plan.processes
-            .iter()
-            .map(|p| (p.process_type.clone(), p.binary.clone(), p.default))
-            .collect()
-    }
-
-    #[test]
-    fn a_lone_binary_is_also_web_and_the_default() {
-        let plan = plan_processes(&names(&["myapp"]));
-        assert_eq!(
-            summary(&plan),
-            vec![
-                (String::from("myapp"), String::from("myapp"), false),
-                (String::from("web"), String::from("myapp"), true)
-            ]
-        );
-        assert!(!plan.no_default);
-    }
-
-    #[test]
-    fn a_lone_web_binary_is_registered_once() {
-        let plan = plan_processes(&names(&["web"]));
-        assert_eq!(
-            summary(&plan),
-            vec![(String::from("web"), String::from("web"), true)]
-        );
-    }
-
-    #[test]
-    fn web_is_the_default_among_several() {
-        let plan = plan_processes(&names(&["web", "worker"]));
-        assert_eq!(
-            summary(&plan),
-            vec![
-                (String::from("web"), String::from("web"), true),
-                (String::from("worker"), String::from("worker"), false)
-            ]
-        );
-        assert!(!plan.no_default);
-    }
-
-    #[test]
-    fn several_without_web_have_no_default_and_warn() {
-        let plan = plan_processes(&names(&["api", "worker"]));
-        assert!(plan.processes.iter().all(|p| !p.default));
-        assert_eq!(plan.processes.len(), 2);
-        assert!(plan.no_default);
-    }
-
-    #[test]
-    fn invalid_names_are_skipped() {
-        let plan = plan_processes(&names(&["web", "tool+x"]));
-        assert_eq!(plan.skipped, vec!["tool+x"]);
-        assert_eq!(plan.processes.len(), 1);
     }
 
     #[test]

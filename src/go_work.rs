@@ -3,7 +3,7 @@
 //! `go`/`toolchain` lines (they decide the Go version in workspace mode) and its `use` lines
 //! (every used module's packages are built).
 
-use crate::go_mod::{read_toolchain, strip_comment, GoModError};
+use crate::go_mod::{directives, read_go_line, read_toolchain, unquote, GoModError};
 use go_cnb_common::go_version::GoVersion;
 use libcnb::Env;
 use std::path::{Path, PathBuf};
@@ -80,76 +80,29 @@ pub(crate) fn read_workspace(app_dir: &Path, env: &Env) -> Result<WorkspaceMode,
 }
 
 pub(crate) fn parse_go_work(contents: &str, path: &Path) -> Result<GoWork, GoModError> {
-    let malformed = |line: usize, content: &str, problem: String| GoModError::Malformed {
-        path: path.to_path_buf(),
-        line,
-        content: content.trim().to_string(),
-        problem,
-    };
     let mut work = GoWork {
         path: path.to_path_buf(),
         go_line: None,
         toolchain: None,
         uses: Vec::new(),
     };
-    // The block being read: `use (` collects directories, other blocks are skipped.
-    let mut block: Option<String> = None;
-    for (index, raw_line) in contents.lines().enumerate() {
-        let line_number = index + 1;
-        let line = strip_comment(raw_line).trim();
-        if line.is_empty() {
-            continue;
-        }
-        if let Some(keyword) = &block {
-            if line == ")" {
-                block = None;
-            } else if keyword == "use" {
-                work.uses.push(unquote(line));
-            }
-            continue;
-        }
-        let mut words = line.split_whitespace();
-        let keyword = words.next().unwrap_or_default();
-        let arguments: Vec<&str> = words.collect();
-        if arguments == ["("] {
-            block = Some(keyword.to_string());
-            continue;
-        }
-        match (keyword, arguments.as_slice()) {
-            ("go", [value]) => {
-                work.go_line = Some(value.parse().map_err(
-                    |error: go_cnb_common::go_version::GoVersionParseError| {
-                        malformed(line_number, raw_line, error.to_string())
-                    },
-                )?);
-            }
-            ("go", _) => {
-                return Err(malformed(
-                    line_number,
-                    raw_line,
-                    String::from("`go` takes exactly one version, such as `go 1.26.0`"),
-                ))
-            }
+    for directive in directives(contents) {
+        let malformed = |problem| directive.malformed(path, problem);
+        match (directive.keyword, directive.arguments.as_slice()) {
+            ("go", arguments) => work.go_line = Some(read_go_line(arguments).map_err(malformed)?),
             ("toolchain", arguments) => {
-                work.toolchain = read_toolchain(arguments)
-                    .map_err(|problem| malformed(line_number, raw_line, problem))?;
+                work.toolchain = read_toolchain(arguments).map_err(malformed)?;
             }
             ("use", [dir]) => work.uses.push(unquote(dir)),
             ("use", _) => {
-                return Err(malformed(
-                    line_number,
-                    raw_line,
-                    String::from("`use` takes one module directory, such as `use ./tools`"),
-                ))
+                return Err(malformed(String::from(
+                    "`use` takes one module directory, such as `use ./tools`",
+                )))
             }
             _ => {}
         }
     }
     Ok(work)
-}
-
-fn unquote(value: &str) -> String {
-    value.trim_matches(|c| c == '"' || c == '`').to_string()
 }
 
 #[cfg(test)]

@@ -141,32 +141,32 @@ pub(crate) fn version_request(
             source: VersionSource::HerokuGoVersionComment,
         };
     }
-    if let Some(toolchain) = go_work.and_then(|work| work.toolchain.as_ref()) {
+    let lines = [
+        (
+            go_work.and_then(|work| work.toolchain.as_ref()),
+            "toolchain go",
+            VersionSource::WorkToolchainLine,
+        ),
+        (
+            go_work.and_then(|work| work.go_line.as_ref()),
+            "go ",
+            VersionSource::WorkGoLine,
+        ),
+        (
+            go_mod.toolchain.as_ref(),
+            "toolchain go",
+            VersionSource::ToolchainLine,
+        ),
+        (go_mod.go_line.as_ref(), "go ", VersionSource::GoLine),
+    ];
+    if let Some((version, keyword, source)) = lines
+        .into_iter()
+        .find_map(|(version, keyword, source)| Some((version?, keyword, source)))
+    {
         return VersionRequest {
-            requirement: GoVersionRequirement::minimum_in_line(toolchain),
-            written: format!("toolchain go{toolchain}"),
-            source: VersionSource::WorkToolchainLine,
-        };
-    }
-    if let Some(go_line) = go_work.and_then(|work| work.go_line.as_ref()) {
-        return VersionRequest {
-            requirement: GoVersionRequirement::minimum_in_line(go_line),
-            written: format!("go {go_line}"),
-            source: VersionSource::WorkGoLine,
-        };
-    }
-    if let Some(toolchain) = &go_mod.toolchain {
-        return VersionRequest {
-            requirement: GoVersionRequirement::minimum_in_line(toolchain),
-            written: format!("toolchain go{toolchain}"),
-            source: VersionSource::ToolchainLine,
-        };
-    }
-    if let Some(go_line) = &go_mod.go_line {
-        return VersionRequest {
-            requirement: GoVersionRequirement::minimum_in_line(go_line),
-            written: format!("go {go_line}"),
-            source: VersionSource::GoLine,
+            requirement: GoVersionRequirement::minimum_in_line(version),
+            written: format!("{keyword}{version}"),
+            source,
         };
     }
     VersionRequest {

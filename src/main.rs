@@ -14,6 +14,7 @@ mod inventory;
 mod layers;
 mod linker;
 mod netrc;
+mod processes;
 mod sbom;
 mod truncate;
 
@@ -25,7 +26,7 @@ use bullet_stream::global::print;
 use bullet_stream::style;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::build_plan::BuildPlanBuilder;
-use libcnb::data::launch::{LaunchBuilder, ProcessBuilder, WorkingDirectory};
+use libcnb::data::launch::{Launch, LaunchBuilder};
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, Env};
@@ -171,7 +172,7 @@ impl Buildpack for GoBuildpack {
             &binaries,
             &target.gobin,
             working_dir.as_deref(),
-        )?;
+        );
 
         print::all_done(&Some(started));
         BuildResultBuilder::new().launch(launch).build()
@@ -296,39 +297,14 @@ fn register_processes(
     binaries: &[String],
     gobin: &std::path::Path,
     working_dir: Option<&std::path::Path>,
-) -> Result<libcnb::data::launch::Launch, GoBuildpackError> {
+) -> Launch {
     if has_procfile {
         print::sub_bullet("Not registering processes: the app has a Procfile, which the Procfile buildpack turns into processes");
-        return Ok(LaunchBuilder::new().build());
+        return LaunchBuilder::new().build();
     }
-    let plan = go_packages::plan_processes(binaries);
-    go_packages::describe_processes(&plan, gobin);
-    launch_config(&plan, gobin, working_dir)
-}
-
-/// The processes; they start in `working_dir` when given (the app's directory in GOPATH).
-fn launch_config(
-    plan: &go_packages::ProcessPlan,
-    gobin: &std::path::Path,
-    working_dir: Option<&std::path::Path>,
-) -> Result<libcnb::data::launch::Launch, GoBuildpackError> {
-    let mut launch = LaunchBuilder::new();
-    for process in &plan.processes {
-        let process_type = process
-            .process_type
-            .parse()
-            .map_err(|_| GoBuildpackError::InvalidProcessType(process.process_type.clone()))?;
-        let mut builder = ProcessBuilder::new(
-            process_type,
-            [gobin.join(&process.binary).display().to_string()],
-        );
-        builder.default(process.default);
-        if let Some(dir) = working_dir {
-            builder.working_directory(WorkingDirectory::Directory(dir.to_path_buf()));
-        }
-        launch.process(builder.build());
-    }
-    Ok(launch.build())
+    let plan = processes::plan_processes(binaries, gobin, working_dir);
+    processes::describe_processes(&plan);
+    processes::launch(plan)
 }
 
 fn main() {

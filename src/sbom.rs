@@ -195,18 +195,12 @@ fn bom(
         // No serial number or timestamp: the same build gives the same SBOM.
         serial_number: None,
         metadata: Some(Metadata {
-            timestamp: None,
-            tools: None,
-            authors: None,
             component: Some(metadata_component),
-            manufacture: None,
-            supplier: None,
-            licenses: None,
             properties: Some(Properties(vec![property(
                 SBOM_LAYOUT_PROPERTY,
                 SBOM_LAYOUT,
             )])),
-            lifecycles: None,
+            ..Metadata::default()
         }),
         components: Some(Components(components)),
         dependencies: (!dependencies.is_empty()).then_some(Dependencies(dependencies)),

@@ -84,6 +84,7 @@ fn root_main_package_builds_serves_and_rebuilds_from_cache() {
 
   - Done (<time>)
   - Wrote a CycloneDX SBOM of the binaries: 1 binary, 0 modules and the standard library
+  - Pruned the build cache: <entries> this build did not use
 
 ! Could not prune the module cache (No such file or directory (os error 2)); it keeps modules the app may no longer require until a later build prunes them.
 

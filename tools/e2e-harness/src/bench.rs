@@ -199,7 +199,7 @@ pub fn run(workspace_root: &Path, rounds: usize) -> Result<String, String> {
     let _ = write!(
         out,
         "bench-deps (2 module dependencies, 2 binaries), Go {GO_VERSION}, builder {builder}, \
-         {rounds} interleaved rounds, medians\n\n"
+         {rounds} interleaved rounds, medians (the whole build's fastest and slowest round in brackets)\n\n"
     );
     out.push_str(
         "| scenario | bare go | whole pack build | the buildpack's own part |\n|---|---|---|---|\n",
@@ -208,12 +208,15 @@ pub fn run(workspace_root: &Path, rounds: usize) -> Result<String, String> {
         let mut bare: Vec<Duration> = scenario_samples.iter().map(|s| s.bare).collect();
         let mut whole: Vec<Duration> = scenario_samples.iter().map(|s| s.whole_build).collect();
         let mut own: Vec<Duration> = scenario_samples.iter().map(|s| s.buildpack).collect();
+        let whole_median = median(&mut whole);
         let _ = writeln!(
             out,
-            "| {} | {:.2} s | {:.2} s | {:.2} s |",
+            "| {} | {:.2} s | {:.2} s ({:.2}–{:.2}) | {:.2} s |",
             SCENARIOS[index],
             median(&mut bare).as_secs_f64(),
-            median(&mut whole).as_secs_f64(),
+            whole_median.as_secs_f64(),
+            whole.first().copied().unwrap_or_default().as_secs_f64(),
+            whole.last().copied().unwrap_or_default().as_secs_f64(),
             median(&mut own).as_secs_f64(),
         );
     }

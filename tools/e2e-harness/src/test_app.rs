@@ -726,7 +726,8 @@ pub fn assert_contains(log: &str, expected: &str) {
 /// The buildpack's whole output of a build (from its `## Go` header to its last line), with
 /// what changes from run to run filtered: durations become `<time>`, the test services'
 /// address `<services>`, SHA-256 digests `<sha256>`, progress dots `...`, the architecture
-/// `<arch>` and distribution `<distro>` (of the builder).
+/// `<arch>` and distribution `<distro>` (of the builder), and how much the build cache's
+/// pruning removed (`<entries>`, which the Go release decides).
 #[must_use]
 pub fn go_output(log: &str) -> String {
     static FILTERS: OnceLock<Vec<(regex::Regex, &'static str)>> = OnceLock::new();
@@ -739,6 +740,10 @@ pub fn go_output(log: &str) -> String {
             (r"https?://\d+\.\d+\.\d+\.\d+:\d+", "<services>"),
             (r"[0-9a-f]{64}", "<sha256>"),
             (r" \.+ \(", " ... ("),
+            (
+                r"Pruned the build cache: \d+ entr(y|ies) \(\d+\.\d MB\)",
+                "Pruned the build cache: <entries>",
+            ),
         ]
         .into_iter()
         .map(|(pattern, replacement)| (regex::Regex::new(pattern).expect("filter"), replacement))
