@@ -124,6 +124,18 @@ fn component(classification: Classification, name: &str, version: Option<&str>) 
     component
 }
 
+/// A library component, referenced by its purl (`fallback_ref` when it has none).
+fn library(name: &str, version: Option<&str>, fallback_ref: &str) -> (String, Component) {
+    let purl = version.and_then(|version| golang_purl(name, version));
+    let bom_ref = purl
+        .as_ref()
+        .map_or_else(|| fallback_ref.to_string(), ToString::to_string);
+    let mut library = component(Classification::Library, name, version);
+    library.bom_ref = Some(bom_ref.clone());
+    library.purl = purl;
+    (bom_ref, library)
+}
+
 /// A module dependency: the module that was built (its replacement, if one replaced it). A
 /// module replaced by a directory keeps its own name, with the directory as a property.
 fn module_component(module: &Module) -> (String, Component) {
@@ -150,13 +162,7 @@ fn module_component(module: &Module) -> (String, Component) {
             Vec::new(),
         ),
     };
-    let purl = version.and_then(|version| golang_purl(name, version));
-    let bom_ref = purl
-        .as_ref()
-        .map_or_else(|| format!("module:{name}"), ToString::to_string);
-    let mut library = component(Classification::Library, name, version);
-    library.bom_ref = Some(bom_ref.clone());
-    library.purl = purl;
+    let (bom_ref, mut library) = library(name, version, &format!("module:{name}"));
     library.hashes = go_sum_hash(sum);
     if !properties.is_empty() {
         library.properties = Some(Properties(properties));
@@ -166,14 +172,11 @@ fn module_component(module: &Module) -> (String, Component) {
 
 /// The standard library of a Go release (`go1.26.6`), as SBOM tools name it.
 fn standard_library(go_release: &str) -> (String, Component) {
-    let version = go_release.trim_start_matches("go");
-    let purl = golang_purl("stdlib", version);
-    let bom_ref = purl
-        .as_ref()
-        .map_or_else(|| String::from("stdlib"), ToString::to_string);
-    let mut library = component(Classification::Library, "stdlib", Some(version));
-    library.bom_ref = Some(bom_ref.clone());
-    library.purl = purl;
+    let (bom_ref, mut library) = library(
+        "stdlib",
+        Some(go_release.trim_start_matches("go")),
+        "stdlib",
+    );
     library.description = Some(NormalizedString::new("The Go standard library"));
     (bom_ref, library)
 }

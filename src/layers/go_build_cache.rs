@@ -190,13 +190,9 @@ pub(crate) fn prune_unused_entries(cache: &BuildCache) {
     }
     if removed_files > 0 {
         print::sub_bullet(format!(
-            "Pruned the build cache: {removed_files} {} ({:.1} MB) this build did not use",
-            if removed_files == 1 {
-                "entry"
-            } else {
-                "entries"
-            },
-            f64::from(u32::try_from(removed_bytes / 100_000).unwrap_or(u32::MAX)) / 10.0
+            "Pruned the build cache: {} ({}) this build did not use",
+            super::count_of(removed_files, "entry", "entries"),
+            super::megabytes(removed_bytes)
         ));
     }
 }

@@ -118,10 +118,9 @@ fn pin_source_times(goroot: &Path) {
     }
 }
 
-/// What makes a cached distribution unusable though its metadata matches: a cheap check that
-/// `bin/go` is there, executable, whole, and built as the expected release. Its Go version is
-/// read from the file (what `go env GOVERSION` would print, without the 5-10 ms of starting the
-/// go command on every build).
+/// What makes a cached distribution unusable though its metadata matches: `bin/go` missing, not
+/// executable, cut short, or not built as the expected release. Its Go version is read from the
+/// file (what `go env GOVERSION` would print), so a damaged binary is never run.
 fn toolchain_problem(goroot: &Path, version: &str) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
     let go = goroot.join("bin").join("go");

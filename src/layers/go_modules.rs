@@ -274,9 +274,9 @@ pub(crate) fn prune_unrequired_modules(env: &Env, app_dir: &Path, gopath: &Path)
         Ok((removed, freed)) => {
             if removed > 0 {
                 print::sub_bullet(format!(
-                    "Removed {removed} module {} the app no longer requires from the module cache ({:.1} MB)",
-                    if removed == 1 { "version" } else { "versions" },
-                    bytes_to_megabytes(freed)
+                    "Removed {} the app no longer requires from the module cache ({})",
+                    super::count_of(removed, "module version", "module versions"),
+                    super::megabytes(freed)
                 ));
             }
             if let Err(error) = std::fs::write(&marker, fingerprint) {
@@ -289,11 +289,6 @@ pub(crate) fn prune_unrequired_modules(env: &Env, app_dir: &Path, gopath: &Path)
             "Could not prune the module cache ({error}); it keeps modules the app may no longer require until a later build prunes them."
         )),
     }
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn bytes_to_megabytes(bytes: u64) -> f64 {
-    bytes as f64 / 1_000_000.0
 }
 
 #[cfg(test)]

@@ -101,6 +101,17 @@ pub(crate) fn restore_cached_layer<M: CachedLayerMetadata>(
     Ok((layer, kept))
 }
 
+/// How many things a layer pruned: "1 entry", "3 entries".
+pub(crate) fn count_of(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// Bytes in megabytes, to a tenth: "1.2 MB".
+pub(crate) fn megabytes(bytes: u64) -> String {
+    let tenths = bytes / 100_000;
+    format!("{}.{} MB", tenths / 10, tenths % 10)
+}
+
 /// Build-time variables that override whatever was set, as `(name, value)`.
 pub(crate) fn build_overrides<'a>(
     variables: impl IntoIterator<Item = (&'a str, &'a OsStr)>,
@@ -166,6 +177,14 @@ mod tests {
 
         std::fs::write(dir.path().join("go-modules.toml"), "[metadata\n").expect("write");
         assert!(discard_unreadable_metadata(dir.path(), "go-modules").is_some());
+    }
+
+    #[test]
+    fn counts_and_sizes_read_as_words() {
+        assert_eq!(count_of(1, "entry", "entries"), "1 entry");
+        assert_eq!(count_of(3, "entry", "entries"), "3 entries");
+        assert_eq!(megabytes(1_250_000), "1.2 MB");
+        assert_eq!(megabytes(99_999), "0.0 MB");
     }
 
     #[test]
