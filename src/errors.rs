@@ -108,6 +108,7 @@ pub(crate) fn error_message(error: &libcnb::Error<GoBuildpackError>) -> String {
     }
 }
 
+// One arm per error, so that every message can be read in one place.
 #[allow(clippy::too_many_lines)]
 fn buildpack_error_message(error: &GoBuildpackError) -> String {
     match error {
