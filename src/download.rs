@@ -358,8 +358,8 @@ pub(crate) fn download_verified(
             // Not retried: the same server would send the same bytes.
             Err(AttemptFailure::permanent(DownloadError::ChecksumMismatch {
                 url: shown_url.clone(),
-                expected: hex(expected_sha256),
-                actual: hex(&actual),
+                expected: go_cnb_common::hex(expected_sha256),
+                actual: go_cnb_common::hex(&actual),
             }))
         }
     });
@@ -368,8 +368,6 @@ pub(crate) fn download_verified(
     }
     result
 }
-
-pub(crate) use go_cnb_common::hex;
 
 #[cfg(test)]
 mod tests {

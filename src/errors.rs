@@ -10,7 +10,6 @@ use crate::go_packages::{GoCommandError, PackageSource};
 use crate::inventory::{InventoryError, ResolveError, VersionSource};
 use crate::netrc::NetrcError;
 use crate::truncate::for_display;
-use bullet_stream::global::print;
 
 /// Declares the error ids: each variant and the id users read, quote and search for.
 macro_rules! error_ids {
@@ -65,10 +64,6 @@ error_ids! {
     SbomWrite => "go/sbom/write",
     TargetCreateBin => "go/target/create-bin",
     TargetRemoveStale => "go/target/remove-stale",
-}
-
-pub(crate) fn print_error(error: &libcnb::Error<GoBuildpackError>) {
-    print::error(error_message(error));
 }
 
 /// A message: what happened and what to do, then its id.

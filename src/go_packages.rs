@@ -81,7 +81,7 @@ pub(crate) struct MainPackage {
     pub(crate) binary: String,
 }
 
-/// A go command in the app directory with exactly `env` (see `go_command_env` in main.rs).
+/// A go command in the app directory with exactly `env` (see `GoSettings::command_env`).
 pub(crate) fn go_command(env: &Env, app_dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new("go");
     command

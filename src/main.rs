@@ -20,7 +20,6 @@ mod truncate;
 
 use crate::buildpack::{GoBuildpack, GoBuildpackError};
 use crate::config::Config;
-use crate::layers::go_build_cache::GoBuildCacheMetadata;
 use crate::layers::{go_build_cache, go_dist, go_modules, gopath, target};
 use bullet_stream::global::print;
 use bullet_stream::style;
@@ -125,7 +124,7 @@ impl Buildpack for GoBuildpack {
         let build_cache = go_build_cache::prepare_go_build_cache(
             &context,
             &mut go_env,
-            &GoBuildCacheMetadata::for_build(artifact, arch, &context.target),
+            &go_build_cache::GoBuildCacheMetadata::for_build(artifact, arch, &context.target),
         )?;
         print::bullet("Binaries");
         let target = target::prepare_target(
@@ -179,7 +178,7 @@ impl Buildpack for GoBuildpack {
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
-        errors::print_error(&error);
+        print::error(errors::error_message(&error));
     }
 }
 

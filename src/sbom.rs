@@ -19,8 +19,7 @@ use cyclonedx_bom::models::property::{Properties, Property};
 use go_cnb_common::build_info::{read_binary_facts, BuildInfo, Module};
 use libcnb::data::sbom::SbomFormat;
 use libcnb::sbom::Sbom;
-use std::collections::BTreeMap;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -114,10 +113,6 @@ fn go_sum_hash(sum: &str) -> Option<Hashes> {
     }]))
 }
 
-fn property(name: &str, value: &str) -> Property {
-    Property::new(name, value)
-}
-
 fn component(classification: Classification, name: &str, version: Option<&str>) -> Component {
     let mut component = Component::new(classification, name, "", None);
     component.version = version.map(NormalizedString::new);
@@ -144,13 +139,13 @@ fn module_component(module: &Module) -> (String, Component) {
             &module.path,
             None,
             "",
-            vec![property("golang:replaced-by-directory", &local.path)],
+            vec![Property::new("golang:replaced-by-directory", &local.path)],
         ),
         Some(replacement) => (
             &replacement.path,
             Some(replacement.version.as_str()),
             replacement.sum.as_str(),
-            vec![property(
+            vec![Property::new(
                 "golang:replaces",
                 &format!("{}@{}", module.path, module.version),
             )],
@@ -199,7 +194,7 @@ fn bom(
         serial_number: None,
         metadata: Some(Metadata {
             component: Some(metadata_component),
-            properties: Some(Properties(vec![property(
+            properties: Some(Properties(vec![Property::new(
                 SBOM_LAYOUT_PROPERTY,
                 SBOM_LAYOUT,
             )])),
@@ -237,21 +232,21 @@ pub(crate) fn binaries_sbom(
             content: HashValue(binary.sha256.clone()),
         }]));
         let mut properties = vec![
-            property("golang:package", &binary.info.path),
-            property("golang:go-version", &binary.info.go_version),
+            Property::new("golang:package", &binary.info.path),
+            Property::new("golang:go-version", &binary.info.go_version),
         ];
         properties.extend(
             binary
                 .build_id
                 .as_deref()
-                .map(|id| property("golang:build-id", id)),
+                .map(|id| Property::new("golang:build-id", id)),
         );
         properties.extend(
             binary
                 .info
                 .settings
                 .iter()
-                .map(|(key, value)| property(&format!("golang:build:{key}"), value)),
+                .map(|(key, value)| Property::new(format!("golang:build:{key}"), value)),
         );
         application.properties = Some(Properties(properties));
         components.push(application);

@@ -136,7 +136,8 @@ const RETIRED_FILES: [&str; 2] = ["pruned-size", "prune-due"];
 fn age_entries(gocache: &Path) -> std::io::Result<SystemTime> {
     std::fs::create_dir_all(gocache)?;
     for retired in RETIRED_FILES {
-        remove_if_present(&gocache.with_file_name(retired))?;
+        // Harmless if left: only their bytes would stay in the cache.
+        let _ = std::fs::remove_file(gocache.with_file_name(retired));
     }
     let now = SystemTime::now();
     let aged = filetime::FileTime::from_system_time(now - AGE);
@@ -194,13 +195,6 @@ pub(crate) fn prune_unused_entries(cache: &BuildCache) {
             super::count_of(removed_files, "entry", "entries"),
             super::megabytes(removed_bytes)
         ));
-    }
-}
-
-fn remove_if_present(path: &Path) -> std::io::Result<()> {
-    match std::fs::remove_file(path) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
-        _ => Ok(()),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{CachedLayerMetadata, LayerUse};
 use crate::buildpack::{GoBuildpack, GoBuildpackError};
-use crate::download::{hex, redact_url, DownloadPolicy};
+use crate::download::{redact_url, DownloadPolicy};
 use crate::go_archive;
 use crate::inventory::GoArtifact;
 use bullet_stream::global::print;
@@ -53,7 +53,7 @@ impl GoDistMetadata {
             checksum: format!(
                 "{}:{}",
                 artifact.checksum.name,
-                hex(&artifact.checksum.value)
+                go_cnb_common::hex(&artifact.checksum.value)
             ),
         }
     }

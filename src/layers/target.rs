@@ -118,13 +118,12 @@ pub(crate) fn prepare_target(
 }
 
 /// Removes binaries that no main package of this build produces (a package removed or renamed
-/// since the last build), so that the image never carries a stale one. Returns their names.
+/// since the last build), so that the image never carries a stale one.
 pub(crate) fn remove_stale_binaries(
     gobin: &Path,
     built: &[String],
-) -> Result<Vec<String>, GoBuildpackError> {
+) -> Result<(), GoBuildpackError> {
     let built: BTreeSet<&str> = built.iter().map(String::as_str).collect();
-    let mut removed = Vec::new();
     for entry in std::fs::read_dir(gobin).map_err(GoBuildpackError::RemoveStaleBinaries)? {
         let entry = entry.map_err(GoBuildpackError::RemoveStaleBinaries)?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -134,11 +133,9 @@ pub(crate) fn remove_stale_binaries(
                 "Removed the binary {} of the last build: no main package builds it now",
                 style::value(&name)
             ));
-            removed.push(name);
         }
     }
-    removed.sort();
-    Ok(removed)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -179,10 +176,8 @@ mod tests {
         for name in ["web", "worker", "old-tool"] {
             std::fs::write(dir.path().join(name), "binary").expect("write");
         }
-        let removed =
-            remove_stale_binaries(dir.path(), &[String::from("web"), String::from("worker")])
-                .expect("removed");
-        assert_eq!(removed, vec!["old-tool"]);
+        remove_stale_binaries(dir.path(), &[String::from("web"), String::from("worker")])
+            .expect("removed");
         assert!(dir.path().join("web").is_file());
         assert!(!dir.path().join("old-tool").exists());
     }
