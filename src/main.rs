@@ -148,7 +148,7 @@ impl Buildpack for GoBuildpack {
         target.write_binaries_sbom(&go_mod.module_path, &binaries)?;
         go_build_cache::prune_unused_entries(&build_cache);
         if let Some(gopath) = &module_cache {
-            go_modules::prune_unrequired_modules(&go_env, app_dir, gopath);
+            go_modules::prune_unrequired_modules(&go_env, app_dir, &patterns, gopath);
         }
         if gopath_source.is_some() {
             print::bullet("Go workspace in the image");

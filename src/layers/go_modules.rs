@@ -165,26 +165,29 @@ fn dependency_fingerprint(app_dir: &Path) -> String {
     go_cnb_common::hex(&hasher.finalize())
 }
 
-/// The module versions (`<escaped path>@<escaped version>`) of the app's module graph, with
-/// their replacements, as `go list -m all` names them; never downloads.
-fn required_modules(env: &Env, app_dir: &Path) -> Result<BTreeSet<String>, String> {
-    let output = go_command(
-        env,
-        app_dir,
-        &[
-            "list",
-            "-m",
-            "-f",
-            "{{.Path}}@{{.Version}}{{with .Replace}} {{.Path}}@{{.Version}}{{end}}",
-            "all",
-        ],
-    )
-    .env("GOPROXY", "off")
-    .output()
-    .map_err(|error| format!("go list -m all did not start: {error}"))?;
+/// The module versions (`<escaped path>@<escaped version>`, with their replacements) that
+/// provide the packages the build compiled: the patterns' packages and everything they import,
+/// not tests. Run after `go install`, which downloaded exactly these; never downloads.
+fn used_modules(
+    env: &Env,
+    app_dir: &Path,
+    patterns: &[String],
+) -> Result<BTreeSet<String>, String> {
+    let mut args = vec![
+        "list",
+        "-deps",
+        "-f",
+        "{{with .Module}}{{.Path}}@{{.Version}}{{with .Replace}} {{.Path}}@{{.Version}}{{end}}{{end}}",
+        "--",
+    ];
+    args.extend(patterns.iter().map(String::as_str));
+    let output = go_command(env, app_dir, &args)
+        .env("GOPROXY", "off")
+        .output()
+        .map_err(|error| format!("go list -deps did not start: {error}"))?;
     if !output.status.success() {
         return Err(format!(
-            "go list -m all failed: {}",
+            "go list -deps failed: {}",
             crate::truncate::for_display(String::from_utf8_lossy(&output.stderr).trim())
         ));
     }
@@ -258,18 +261,28 @@ fn tree_size(path: &Path) -> u64 {
 }
 
 /// After a successful build whose dependency files changed: removes the module versions the
-/// app no longer requires, so that dependency bumps do not pile up old versions in the cache.
+/// build did not use, so that dependency bumps do not pile up old versions in the cache.
 /// Pruning only saves space: a failure is a warning, and a later build prunes again.
-pub(crate) fn prune_unrequired_modules(env: &Env, app_dir: &Path, gopath: &Path) {
+pub(crate) fn prune_unrequired_modules(
+    env: &Env,
+    app_dir: &Path,
+    patterns: &[String],
+    gopath: &Path,
+) {
     let marker = gopath.join(PRUNED_FOR_FILE);
     let fingerprint = dependency_fingerprint(app_dir);
     if std::fs::read_to_string(&marker).is_ok_and(|noted| noted == fingerprint) {
         return;
     }
     let module_cache = gopath.join("pkg").join("mod");
-    let pruned = required_modules(env, app_dir).and_then(|required| {
-        remove_unrequired(&module_cache, &required).map_err(|error| error.to_string())
-    });
+    // An app without dependencies never downloads one: there is no module cache to prune.
+    let pruned = if module_cache.is_dir() {
+        used_modules(env, app_dir, patterns).and_then(|used| {
+            remove_unrequired(&module_cache, &used).map_err(|error| error.to_string())
+        })
+    } else {
+        Ok((0, 0))
+    };
     match pruned {
         Ok((removed, freed)) => {
             if removed > 0 {

@@ -105,6 +105,7 @@ pub(crate) fn prepare_target(
             "Keeping the binaries of the last build: go install relinks only what changed",
         );
     } else {
+        print::sub_bullet("None kept from an earlier build: go install links every binary");
         layer.write_metadata(wanted)?;
     }
     let gobin = layer.path().join("bin");

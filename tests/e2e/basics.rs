@@ -29,15 +29,13 @@ fn root_main_package_builds_serves_and_rebuilds_from_cache() {
 - Go build cache
   - Creating an empty build cache
 - Binaries
+  - None kept from an earlier build: go install links every binary
 - Go packages
   - Building `./...` (from the default, every package of the module)
   - Running `go install -- ./...`
 
   - Done (<time>)
   - Wrote a CycloneDX SBOM of the binaries: 1 binary, 0 modules and the standard library
-
-! Could not prune the module cache (No such file or directory (os error 2)); it keeps modules the app may no longer require until a later build prunes them.
-
 - Processes
   - `myapp`: `/layers/gocnb_go/target/bin/myapp`
   - `web`: `/layers/gocnb_go/target/bin/myapp` (default)
@@ -85,9 +83,6 @@ fn root_main_package_builds_serves_and_rebuilds_from_cache() {
   - Done (<time>)
   - Wrote a CycloneDX SBOM of the binaries: 1 binary, 0 modules and the standard library
   - Pruned the build cache: <entries> this build did not use
-
-! Could not prune the module cache (No such file or directory (os error 2)); it keeps modules the app may no longer require until a later build prunes them.
-
 - Processes
   - `myapp`: `/layers/gocnb_go/target/bin/myapp`
   - `web`: `/layers/gocnb_go/target/bin/myapp` (default)

@@ -4,7 +4,7 @@
 //! rebuilt to prove that a rebuild downloads nothing.
 
 use e2e_harness::http_get;
-use e2e_harness::test_app::{app, assert_contains, plain, TestApp};
+use e2e_harness::test_app::{app, assert_contains, go_output, plain, TestApp};
 
 /// Real modules, fetched from the Go module proxy on the host before the tests and served to
 /// the builds; the toolchain comes from the local mirror.
@@ -12,10 +12,20 @@ fn real_goproxy(app: &TestApp) -> Vec<(&'static str, String)> {
     vec![("GOPROXY", app.services.real_goproxy_url())]
 }
 
+/// Builds with the real modules. Nothing is wrong with these apps: the output has no warning
+/// but the one that says the cobra app has no default process.
 fn build_real(app: &TestApp) -> e2e_harness::test_app::BuildReport {
     let env = real_goproxy(app);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    app.build_ok(&env)
+    let report = app.build_ok(&env);
+    let output = go_output(&report.log);
+    assert!(
+        !output.lines().any(|line| line.starts_with("! ")
+            && !line.starts_with("! None of the binaries is named `web`")
+            && !line.starts_with("! Choose one of: name the package for the web server")),
+        "a warning where nothing is wrong:\n{output}"
+    );
+    report
 }
 
 /// Rebuilds without changes and asserts that nothing was downloaded: no go command reported a
