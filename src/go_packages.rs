@@ -97,19 +97,30 @@ const LIST_FORMAT: &str = "{{if eq .Name \"main\"}}{{.ImportPath}}\t{{.Target}}{
 /// The main packages the patterns match, with the binary name `go install` gave each. Run after
 /// `go install`, so every module it reads is already downloaded. `-find`: only the names and
 /// targets are needed, so imports are not resolved.
+/// `go list <mode> -f <format> -- <patterns>`: the patterns only ever as packages.
+pub(crate) fn go_list(
+    env: &Env,
+    app_dir: &Path,
+    mode: &str,
+    format: &str,
+    patterns: &[String],
+) -> Command {
+    let mut args = vec!["list", mode, "-f", format, "--"];
+    args.extend(patterns.iter().map(String::as_str));
+    go_command(env, app_dir, &args)
+}
+
 pub(crate) fn list_main_packages(
     env: &Env,
     app_dir: &Path,
     patterns: &[String],
     source: PackageSource,
 ) -> Result<Vec<MainPackage>, GoCommandError> {
-    let mut args = vec!["list", "-find", "-f", LIST_FORMAT, "--"];
-    args.extend(patterns.iter().map(String::as_str));
     let name = format!(
         "go list {}",
         crate::truncate::for_display(&patterns.join(" "))
     );
-    let output = go_command(env, app_dir, &args)
+    let output = go_list(env, app_dir, "-find", LIST_FORMAT, patterns)
         .named(name)
         .named_output()
         .map_err(GoCommandError::Failed)?;

@@ -4,7 +4,7 @@
 
 use super::{CachedLayerMetadata, LayerUse};
 use crate::buildpack::{GoBuildpack, GoBuildpackError};
-use crate::go_packages::{go_command, GoCommandError};
+use crate::go_packages::{go_command, go_list, GoCommandError};
 use bullet_stream::global::print;
 use fun_run::CommandWithName;
 use libcnb::build::BuildContext;
@@ -173,15 +173,8 @@ fn used_modules(
     app_dir: &Path,
     patterns: &[String],
 ) -> Result<BTreeSet<String>, String> {
-    let mut args = vec![
-        "list",
-        "-deps",
-        "-f",
-        "{{with .Module}}{{.Path}}@{{.Version}}{{with .Replace}} {{.Path}}@{{.Version}}{{end}}{{end}}",
-        "--",
-    ];
-    args.extend(patterns.iter().map(String::as_str));
-    let output = go_command(env, app_dir, &args)
+    let format = "{{with .Module}}{{.Path}}@{{.Version}}{{with .Replace}} {{.Path}}@{{.Version}}{{end}}{{end}}";
+    let output = go_list(env, app_dir, "-deps", format, patterns)
         .env("GOPROXY", "off")
         .output()
         .map_err(|error| format!("go list -deps did not start: {error}"))?;
