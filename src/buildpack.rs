@@ -3,11 +3,11 @@
 
 use crate::config::ConfigError;
 use crate::go_archive::GoDistError;
-use crate::go_mod::GoModError;
 use crate::go_packages::{FlagLikePattern, GoCommandError};
 use crate::inventory::{InventoryError, ResolveError};
 use crate::netrc::NetrcError;
 use crate::sbom::SbomError;
+use go_cnb_common::go_mod::GoModError;
 
 pub(crate) struct GoBuildpack;
 

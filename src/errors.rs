@@ -5,11 +5,11 @@ use crate::buildpack::GoBuildpackError;
 use crate::config::ConfigError;
 use crate::download::DownloadError;
 use crate::go_archive::GoDistError;
-use crate::go_mod::GoModError;
 use crate::go_packages::{GoCommandError, PackageSource};
 use crate::inventory::{InventoryError, ResolveError, VersionSource};
 use crate::netrc::NetrcError;
 use crate::truncate::for_display;
+use go_cnb_common::go_mod::GoModError;
 
 /// Declares the error ids: each variant and the id users read, quote and search for.
 macro_rules! error_ids {

@@ -44,7 +44,7 @@ pub(crate) struct FlagLikePattern {
 pub(crate) fn package_patterns(
     spec_env: &[String],
     heroku_install: &[String],
-    workspace: Option<&crate::go_work::GoWork>,
+    workspace: Option<&go_cnb_common::go_work::GoWork>,
 ) -> Result<(Vec<String>, PackageSource), FlagLikePattern> {
     let (patterns, source) = if !spec_env.is_empty() {
         (spec_env.to_vec(), PackageSource::InstallPackageSpecEnv)
@@ -212,7 +212,7 @@ mod tests {
             package_patterns(&[], &[], None).ok(),
             Some((names(&["./..."]), PackageSource::AllPackages))
         );
-        let work = crate::go_work::parse_go_work(
+        let work = go_cnb_common::go_work::parse_go_work(
             "go 1.25.0\nuse (\n\t.\n\t./tools/admin\n)\n",
             std::path::Path::new("go.work"),
         )

@@ -1,8 +1,8 @@
 //! The inventory of Go releases, and choosing one for the app.
 
-use crate::go_mod::GoMod;
-use crate::go_work::GoWork;
+use go_cnb_common::go_mod::GoMod;
 use go_cnb_common::go_version::{GoVersion, GoVersionRequirement};
+use go_cnb_common::go_work::GoWork;
 pub(crate) use go_cnb_common::inventory::{GoArtifact, GoInventory};
 use libherokubuildpack::inventory::artifact::{Arch, Os};
 use std::fmt::{self, Display, Formatter};
@@ -243,7 +243,7 @@ fn nearest_releases(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::go_mod::parse_go_mod;
+    use go_cnb_common::go_mod::parse_go_mod;
     use std::path::Path;
 
     const TEST_INVENTORY: &str = r#"

@@ -6,7 +6,6 @@ mod download;
 mod errors;
 mod file_times;
 mod go_archive;
-mod go_mod;
 mod go_packages;
 mod go_settings;
 mod go_work;
@@ -63,7 +62,8 @@ impl Buildpack for GoBuildpack {
         // Everything about the app is read first, so that a bad request fails before any download.
         let env = Env::from_current();
         let config = Config::from_env(&env).map_err(GoBuildpackError::Config)?;
-        let go_mod = go_mod::read_go_mod(app_dir).map_err(GoBuildpackError::GoMod)?;
+        let go_mod =
+            go_cnb_common::go_mod::read_go_mod(app_dir).map_err(GoBuildpackError::GoMod)?;
         let workspace = go_work::read_workspace(app_dir, &env).map_err(GoBuildpackError::GoMod)?;
         let (patterns, package_source) = go_packages::package_patterns(
             &config.install_package_spec,

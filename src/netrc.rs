@@ -39,20 +39,7 @@ pub(crate) struct NetrcSource {
 impl NetrcSource {
     /// The hosts the entries are for (`default` for the catch-all), never logins or passwords.
     pub(crate) fn machines(&self) -> Vec<String> {
-        let tokens: Vec<&str> = self.text.split_whitespace().collect();
-        let mut machines = Vec::new();
-        for (index, token) in tokens.iter().enumerate() {
-            match *token {
-                "machine" => {
-                    if let Some(host) = tokens.get(index + 1) {
-                        machines.push((*host).to_string());
-                    }
-                }
-                "default" => machines.push(String::from("default")),
-                _ => {}
-            }
-        }
-        machines
+        go_cnb_common::netrc::machines(&self.text)
     }
 }
 

@@ -2,8 +2,11 @@
 //! rule lives once.
 
 pub mod build_info;
+pub mod go_mod;
 pub mod go_version;
+pub mod go_work;
 pub mod inventory;
+pub mod netrc;
 
 /// Go's escaping of module paths and versions in proxy URLs and the module cache: an upper-case
 /// letter becomes `!` and the letter in lower case (`BurntSushi` → `!burnt!sushi`).

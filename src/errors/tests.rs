@@ -1,6 +1,6 @@
 use super::*;
-use crate::go_mod::parse_go_mod;
 use crate::inventory::{parse_inventory, resolve_release, version_request, InventoryLocation};
+use go_cnb_common::go_mod::parse_go_mod;
 use libherokubuildpack::inventory::artifact::Arch;
 use std::path::Path;
 
@@ -68,7 +68,7 @@ fn every_version_source_hint() {
     for (go_mod, go_work, env) in cases {
         let go_mod = parse_go_mod(go_mod, Path::new("go.mod")).expect("parses");
         let go_work = go_work.map(|text| {
-            crate::go_work::parse_go_work(text, Path::new("go.work")).expect("go.work")
+            go_cnb_common::go_work::parse_go_work(text, Path::new("go.work")).expect("go.work")
         });
         let request = version_request(&go_mod, go_work.as_ref(), env);
         let error = resolve_release(
@@ -85,8 +85,9 @@ fn every_version_source_hint() {
 
 #[test]
 fn malformed_go_work() {
-    let error = crate::go_work::parse_go_work("go 1.25.0\nuse ./a ./b\n", Path::new("go.work"))
-        .expect_err("malformed");
+    let error =
+        go_cnb_common::go_work::parse_go_work("go 1.25.0\nuse ./a ./b\n", Path::new("go.work"))
+            .expect_err("malformed");
     insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoMod(error)));
 }
 

@@ -4,24 +4,24 @@
 //! the buildpack acts on, and names the line of anything it cannot understand, so that a bad
 //! request fails before a toolchain is downloaded.
 
-use go_cnb_common::go_version::{GoVersion, GoVersionRequirement};
+use crate::go_version::{GoVersion, GoVersionRequirement};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct GoMod {
-    pub(crate) module_path: String,
+pub struct GoMod {
+    pub module_path: String,
     /// The `go` line: the minimum Go version the module needs.
-    pub(crate) go_line: Option<GoVersion>,
+    pub go_line: Option<GoVersion>,
     /// The `toolchain` line: the toolchain the module prefers; `toolchain default` is `None`.
-    pub(crate) toolchain: Option<GoVersion>,
+    pub toolchain: Option<GoVersion>,
     /// `// +heroku goVersion <requirement>`.
-    pub(crate) heroku_go_version: Option<GoVersionRequirement>,
+    pub heroku_go_version: Option<GoVersionRequirement>,
     /// `// +heroku install <packages>`.
-    pub(crate) heroku_install: Vec<String>,
+    pub heroku_install: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum GoModError {
+pub enum GoModError {
     #[error("could not read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -38,7 +38,11 @@ pub(crate) enum GoModError {
     NoModuleLine { path: PathBuf },
 }
 
-pub(crate) fn read_go_mod(app_dir: &Path) -> Result<GoMod, GoModError> {
+/// Reads and parses the app's `go.mod`.
+///
+/// # Errors
+/// The file cannot be read, or a line the buildpack acts on is malformed.
+pub fn read_go_mod(app_dir: &Path) -> Result<GoMod, GoModError> {
     let path = app_dir.join("go.mod");
     let contents = std::fs::read_to_string(&path).map_err(|source| GoModError::Read {
         path: PathBuf::from("go.mod"),
@@ -62,7 +66,10 @@ fn strip_comment(line: &str) -> &str {
 }
 
 /// Reads the arguments of a `toolchain` line; `toolchain default` names no release.
-pub(crate) fn read_toolchain(arguments: &[&str]) -> Result<Option<GoVersion>, String> {
+///
+/// # Errors
+/// What is wrong with the line, in words for users.
+pub fn read_toolchain(arguments: &[&str]) -> Result<Option<GoVersion>, String> {
     let [value] = arguments else {
         return Err(String::from(
             "`toolchain` takes exactly one name, such as `toolchain go1.26.3`",
@@ -81,22 +88,23 @@ pub(crate) fn read_toolchain(arguments: &[&str]) -> Result<Option<GoVersion>, St
     release
         .parse()
         .map(Some)
-        .map_err(|error: go_cnb_common::go_version::GoVersionParseError| error.to_string())
+        .map_err(|error: crate::go_version::GoVersionParseError| error.to_string())
 }
 
 /// A line of a go.mod or go.work file that says something, and where it is. A line inside a
 /// block (`require (` … `)`) reads as if its block's keyword began it, as the go command reads
 /// it; a `// +heroku …` comment has the keyword `+heroku`.
-pub(crate) struct Directive<'a> {
+pub struct Directive<'a> {
     line_number: usize,
     raw_line: &'a str,
-    pub(crate) keyword: &'a str,
-    pub(crate) arguments: Vec<&'a str>,
+    pub keyword: &'a str,
+    pub arguments: Vec<&'a str>,
 }
 
 impl Directive<'_> {
     /// The error that names this line of `path` and what is wrong with it.
-    pub(crate) fn malformed(&self, path: &Path, problem: String) -> GoModError {
+    #[must_use]
+    pub fn malformed(&self, path: &Path, problem: String) -> GoModError {
         GoModError::Malformed {
             path: path.to_path_buf(),
             line: self.line_number,
@@ -107,7 +115,8 @@ impl Directive<'_> {
 }
 
 /// The directives of a go.mod or go.work file, in order.
-pub(crate) fn directives(contents: &str) -> Vec<Directive<'_>> {
+#[must_use]
+pub fn directives(contents: &str) -> Vec<Directive<'_>> {
     let mut directives = Vec::new();
     let mut block: Option<&str> = None;
     for (index, raw_line) in contents.lines().enumerate() {
@@ -142,7 +151,10 @@ pub(crate) fn directives(contents: &str) -> Vec<Directive<'_>> {
 }
 
 /// Reads the arguments of a `go` line.
-pub(crate) fn read_go_line(arguments: &[&str]) -> Result<GoVersion, String> {
+///
+/// # Errors
+/// What is wrong with the line, in words for users.
+pub fn read_go_line(arguments: &[&str]) -> Result<GoVersion, String> {
     let [value] = arguments else {
         return Err(String::from(
             "`go` takes exactly one version, such as `go 1.26.0`",
@@ -150,11 +162,12 @@ pub(crate) fn read_go_line(arguments: &[&str]) -> Result<GoVersion, String> {
     };
     value
         .parse()
-        .map_err(|error: go_cnb_common::go_version::GoVersionParseError| error.to_string())
+        .map_err(|error: crate::go_version::GoVersionParseError| error.to_string())
 }
 
 /// A path as written, without the quotes it may have.
-pub(crate) fn unquote(value: &str) -> String {
+#[must_use]
+pub fn unquote(value: &str) -> String {
     value.trim_matches(|c| c == '"' || c == '`').to_string()
 }
 
@@ -171,9 +184,10 @@ fn read_heroku_directive(
                     "`// +heroku goVersion` needs a version, such as `// +heroku goVersion go1.26`",
                 ));
             }
-            *go_version = Some(value.join(" ").parse().map_err(
-                |error: go_cnb_common::go_version::RequirementParseError| error.to_string(),
-            )?);
+            *go_version =
+                Some(value.join(" ").parse().map_err(
+                    |error: crate::go_version::RequirementParseError| error.to_string(),
+                )?);
         }
         ["install", packages @ ..] => {
             if packages.is_empty() {
@@ -190,7 +204,11 @@ fn read_heroku_directive(
     Ok(())
 }
 
-pub(crate) fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModError> {
+/// Parses go.mod text; `path` names the file in errors.
+///
+/// # Errors
+/// A line the buildpack acts on is malformed (naming it), or there is no `module` line.
+pub fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModError> {
     let mut module_path = None;
     let mut go_line = None;
     let mut toolchain = None;
