@@ -1,0 +1,3 @@
+module example.test/multi
+
+go 1.26.0

@@ -1,0 +1,3 @@
+module example.test/wslib
+
+go 1.25.0
