@@ -5,6 +5,7 @@ use crate::buildpack::GoBuildpackError;
 use crate::config::ConfigError;
 use crate::download::DownloadError;
 use crate::go_archive::GoDistError;
+use crate::go_failure::{GoFailure, NetworkFault, NetworkFaultKind};
 use crate::go_packages::{GoCommandError, PackageSource};
 use crate::inventory::{InventoryError, ResolveError, VersionSource};
 use crate::netrc::NetrcError;
@@ -35,8 +36,13 @@ macro_rules! error_ids {
 
 error_ids! {
     BuildCachePrepare => "go/build-cache/prepare",
+    CommandCertificate => "go/command/certificate",
+    CommandConnection => "go/command/connection",
     CommandCredentials => "go/command/credentials",
+    CommandDns => "go/command/dns",
     CommandFailed => "go/command/failed",
+    CommandProxyStatus => "go/command/proxy-status",
+    CommandTimeout => "go/command/timeout",
     ConfigGoversion => "go/config/goversion",
     ConfigLinkerValueMissing => "go/config/linker-value-missing",
     ConfigNotABoolean => "go/config/not-a-boolean",
@@ -399,41 +405,18 @@ fn go_output(cmd_error: &fun_run::CmdError) -> String {
     }
 }
 
-/// Whether a module server or git refused the go command for lack of credentials.
-fn refused_for_credentials(output: &str) -> bool {
-    [
-        "401 Unauthorized",
-        "403 Forbidden",
-        "terminal prompts disabled",
-        "could not read Username",
-        "Authentication failed",
-    ]
-    .iter()
-    .any(|marker| output.contains(marker))
-}
-
 fn go_command_message(error: &GoCommandError) -> String {
     match error {
-        GoCommandError::Failed(cmd_error) if refused_for_credentials(&go_output(cmd_error)) => message_with_details(
-            ErrorId::CommandCredentials,
-            &format!("`{}` failed: a module server wants credentials", cmd_error.name()),
-            "The go command's output above shows a module download refused for lack of credentials (HTTP 401 or 403, or git asking for a username).\n\n\
-                 For private modules, set GOPRIVATE to their module paths (such as `GOPRIVATE=github.com/acme/*`): the go command then fetches them directly and does not look them up in the public checksum database. \
-                 If they come through a module proxy of your own, set GONOSUMDB to their paths instead. \
-                 Then give the credentials, in one of two ways:\n\n\
-                 - a service binding of type `netrc` holding a `.netrc` file (under $CNB_PLATFORM_DIR/bindings or $SERVICE_BINDING_ROOT);\n\
-                 - the GO_NETRC config var, holding the netrc text.\n\n\
-                 Each entry reads `machine <host> login <user> password <token>`, with `:<port>` after the host if the server's URL has one. \
-                 The credentials are used for this build only, and are never printed or stored in the image or the cache. \
-                 If you gave credentials, check the host name and that the token may read the modules.",
-            cmd_error,
-        ),
-        GoCommandError::Failed(cmd_error) => message_with_details(
-            ErrorId::CommandFailed,
-            &format!("`{}` failed", cmd_error.name()),
-            "The go command's output is shown above. Reproduce it locally with the same command and the Go version resolved above, fix the app, and build again.",
-            cmd_error,
-        ),
+        GoCommandError::Failed(cmd_error) => match crate::go_failure::classify(&go_output(cmd_error)) {
+            GoFailure::Credentials => credentials_message(cmd_error),
+            GoFailure::Network(fault) => network_fault_message(cmd_error, &fault),
+            GoFailure::Other => message_with_details(
+                ErrorId::CommandFailed,
+                &format!("`{}` failed", cmd_error.name()),
+                "The go command's output is shown above. Reproduce it locally with the same command and the Go version resolved above, fix the app, and build again.",
+                cmd_error,
+            ),
+        },
         GoCommandError::NoMainPackages { patterns, package_source: source } => {
             let fix = match source {
                 PackageSource::InstallPackageSpecEnv => "Set GO_INSTALL_PACKAGE_SPEC to packages that declare `package main`, or unset it.",
@@ -451,6 +434,101 @@ fn go_command_message(error: &GoCommandError) -> String {
             )
         }
     }
+}
+
+fn credentials_message(cmd_error: &fun_run::CmdError) -> String {
+    message_with_details(
+            ErrorId::CommandCredentials,
+            &format!("`{}` failed: a module server wants credentials", cmd_error.name()),
+            "The go command's output above shows a module download refused for lack of credentials (HTTP 401 or 403, or git asking for a username).\n\n\
+                 For private modules, set GOPRIVATE to their module paths (such as `GOPRIVATE=github.com/acme/*`): the go command then fetches them directly and does not look them up in the public checksum database. \
+                 If they come through a module proxy of your own, set GONOSUMDB to their paths instead. \
+                 Then give the credentials, in one of two ways:\n\n\
+                 - a service binding of type `netrc` holding a `.netrc` file (under $CNB_PLATFORM_DIR/bindings or $SERVICE_BINDING_ROOT);\n\
+                 - the GO_NETRC config var, holding the netrc text.\n\n\
+                 Each entry reads `machine <host> login <user> password <token>`, with `:<port>` after the host if the server's URL has one. \
+                 The credentials are used for this build only, and are never printed or stored in the image or the cache. \
+                 If you gave credentials, check the host name and that the token may read the modules.",
+            cmd_error,
+        )
+}
+
+/// Whether a module proxy's status says it lacks the module (404, 410), rather than failed.
+fn is_not_found(status: &str) -> bool {
+    status.starts_with("404") || status.starts_with("410")
+}
+
+/// A network fault of a go command: named as one, with what it means and what the user can do.
+fn network_fault_message(cmd_error: &fun_run::CmdError, fault: &NetworkFault) -> String {
+    let name = cmd_error.name();
+    let host = fault.host.as_deref().unwrap_or("a module server");
+    let seen = format!(
+        "The go command's output above says:\n\n    {}",
+        for_display(&fault.evidence)
+    );
+    let not_the_app = "This is a network problem between the build and the module server, not a problem in the app's code.";
+    let (id, heading, advice) = match &fault.kind {
+        NetworkFaultKind::Certificate => (
+            ErrorId::CommandCertificate,
+            format!("`{name}` failed: the TLS certificate of {host} is not trusted"),
+            String::from(
+                "The go command could not verify the certificate this server presented: it is signed by an authority the build does not trust, has expired, or names another host.\n\n\
+                 If the server (a module proxy or git server of your own, or a proxy that inspects TLS) uses a private certificate authority, give the build that authority: \
+                 set SSL_CERT_FILE to a PEM file that holds it (such as a file in the app: `SSL_CERT_FILE=/workspace/certs/ca.pem`), \
+                 or run a buildpack that installs the certificates of a `ca-certificates` binding before this one. \
+                 If the certificate has expired or names another host, the server's owner must replace it.",
+            ),
+        ),
+        NetworkFaultKind::Dns => (
+            ErrorId::CommandDns,
+            format!("`{name}` failed: the host name {host} could not be looked up"),
+            String::from(
+                "Check the spelling of the host in GOPROXY, GOPRIVATE or go.mod, and that the build's network has a DNS server that knows it \
+                 (a private proxy's name may resolve only inside your network). \
+                 A build without network access needs its modules vendored (`go mod vendor`, committed).",
+            ),
+        ),
+        NetworkFaultKind::Connection => (
+            ErrorId::CommandConnection,
+            format!("`{name}` failed: {host} refused or dropped the connection"),
+            String::from(
+                "The server is down, not listening on that port, or a firewall turned the build away. \
+                 Check the URL in GOPROXY (scheme, host and port) and that the build's network may reach it, then build again.",
+            ),
+        ),
+        NetworkFaultKind::Timeout => (
+            ErrorId::CommandTimeout,
+            format!("`{name}` failed: {host} did not answer in time"),
+            String::from(
+                "The network is slow or a firewall drops the traffic. Build again; if it keeps failing, \
+                 check that the build's network may reach the host, or point GOPROXY at a module proxy closer to the build.",
+            ),
+        ),
+        NetworkFaultKind::ProxyStatus(status) => (
+            ErrorId::CommandProxyStatus,
+            format!("`{name}` failed: {host} answered {status}"),
+            if is_not_found(status) {
+                String::from(
+                    "The module proxy (or checksum database) has no such module version. Check the version in go.mod and go.sum. \
+                     If the module is private, set GOPRIVATE to its path (such as `GOPRIVATE=github.com/acme/*`) so that the go command fetches it directly and does not look it up in the public checksum database; \
+                     if it comes through a proxy of your own, set GONOSUMDB to its path and GOPROXY to that proxy.",
+                )
+            } else {
+                String::from(
+                    "The module proxy failed or is overloaded. Build again later, or give GOPROXY a fallback, \
+                     such as `GOPROXY=https://proxy.corp.example,https://proxy.golang.org,direct`.",
+                )
+            },
+        ),
+    };
+    // A proxy that answered "not found" may be right: the version in go.mod may not exist.
+    let body = match &fault.kind {
+        NetworkFaultKind::ProxyStatus(status) if is_not_found(status) => {
+            format!("{seen}\n\n{advice}")
+        }
+        _ => format!("{seen}\n\n{not_the_app}\n\n{advice}"),
+    };
+    message_with_details(id, &heading, &body, cmd_error)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod download;
 mod errors;
 mod file_times;
 mod go_archive;
+mod go_failure;
 mod go_packages;
 mod go_settings;
 mod go_work;

@@ -274,6 +274,35 @@ fn go_command_refused_for_credentials() {
 }
 
 #[test]
+fn go_command_network_faults() {
+    let install = "go install -- ./...";
+    insta::assert_snapshot!(buildpack_error(failed_go_command(
+        install,
+        "go: downloading example.test/m v1.0.0\ngo: example.test/m@v1.0.0: Get \"https://goproxy.corp.test/example.test/m/@v/v1.0.0.zip\": tls: failed to verify certificate: x509: certificate signed by unknown authority\n"
+    )));
+    insta::assert_snapshot!(buildpack_error(failed_go_command(
+        install,
+        "go: example.test/m@v1.0.0: Get \"https://proxy.golang.org/example.test/m/@v/v1.0.0.mod\": dial tcp: lookup proxy.golang.org on 10.0.0.2:53: read udp 10.0.0.5:41000->10.0.0.2:53: i/o timeout\n"
+    )));
+    insta::assert_snapshot!(buildpack_error(failed_go_command(
+        install,
+        "go: example.test/m@v1.0.0: Get \"http://172.17.0.1:9/example.test/m/@v/v1.0.0.mod\": dial tcp 172.17.0.1:9: connect: connection refused\n"
+    )));
+    insta::assert_snapshot!(buildpack_error(failed_go_command(
+        install,
+        "go: example.test/m@v1.0.0: Get \"https://goproxy.corp.test/example.test/m/@v/v1.0.0.zip\": net/http: TLS handshake timeout\n"
+    )));
+    insta::assert_snapshot!(buildpack_error(failed_go_command(
+        install,
+        "go: example.test/m@v1.9.9: reading https://goproxy.corp.test/example.test/m/@v/v1.9.9.mod: 404 Not Found\n\tserver response: not found: example.test/m@v1.9.9: invalid version: unknown revision v1.9.9\n"
+    )));
+    insta::assert_snapshot!(buildpack_error(failed_go_command(
+        install,
+        "go: example.test/m@v1.0.0: reading https://goproxy.corp.test/example.test/m/@v/v1.0.0.zip: 502 Bad Gateway\n"
+    )));
+}
+
+#[test]
 fn netrc_errors() {
     insta::assert_snapshot!(buildpack_error(GoBuildpackError::Netrc(
         NetrcError::BindingWithoutNetrc {
