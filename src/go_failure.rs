@@ -86,13 +86,16 @@ const PROXY_STATUSES: &[&str] = &[
     "504 Gateway Timeout",
 ];
 
+/// Makes the kind of fault from the marker found.
+type KindOf = fn(&str) -> NetworkFaultKind;
+
 /// Classifies a failed go command by its output (stdout and stderr together).
 pub(crate) fn classify(output: &str) -> GoFailure {
     if CREDENTIALS.iter().any(|marker| output.contains(marker)) {
         return GoFailure::Credentials;
     }
     // In this order: a DNS lookup that timed out is a DNS fault, not a timeout.
-    let kinds: [(&[&str], fn(&str) -> NetworkFaultKind); 5] = [
+    let kinds: [(&[&str], KindOf); 5] = [
         (CERTIFICATE, |_| NetworkFaultKind::Certificate),
         (DNS, |_| NetworkFaultKind::Dns),
         (CONNECTION, |_| NetworkFaultKind::Connection),
@@ -176,6 +179,7 @@ mod tests {
         }
     }
 
+    #[allow(clippy::unnecessary_wraps, reason = "compared with an Option")]
     fn host(text: &str) -> Option<String> {
         Some(text.to_string())
     }
