@@ -84,6 +84,8 @@ fn download_policy(env: &Env) -> Result<DownloadPolicy, ConfigError> {
         deadline: seconds("GO_DOWNLOAD_DEADLINE", defaults.deadline)?,
         attempts: positive_number(env, "GO_DOWNLOAD_ATTEMPTS")?.unwrap_or(defaults.attempts),
         first_retry_delay: defaults.first_retry_delay,
+        min_speed: positive_number(env, "GO_DOWNLOAD_MIN_SPEED")?.unwrap_or(defaults.min_speed),
+        speed_window: defaults.speed_window,
     })
 }
 
@@ -222,6 +224,7 @@ mod tests {
             ("GO_DOWNLOAD_STALL_TIMEOUT", "120"),
             ("GO_DOWNLOAD_DEADLINE", "3600"),
             ("GO_DOWNLOAD_ATTEMPTS", "8"),
+            ("GO_DOWNLOAD_MIN_SPEED", "100"),
         ]))
         .expect("valid config");
         assert_eq!(
@@ -232,6 +235,8 @@ mod tests {
                 deadline: Duration::from_hours(1),
                 attempts: 8,
                 first_retry_delay: Duration::from_secs(1),
+                min_speed: 100,
+                speed_window: Duration::from_secs(20),
             }
         );
     }

@@ -24,6 +24,10 @@ pub(crate) struct DownloadPolicy {
     pub(crate) attempts: u32,
     /// The wait before the first retry, doubled before each later one.
     pub(crate) first_retry_delay: Duration,
+    /// The slowest transfer an attempt may keep up, in bytes per second, measured over each
+    /// `speed_window`: `GO_DOWNLOAD_MIN_SPEED`. A trickle never trips the stall timeout.
+    pub(crate) min_speed: u32,
+    pub(crate) speed_window: Duration,
 }
 
 impl Default for DownloadPolicy {
@@ -34,6 +38,9 @@ impl Default for DownloadPolicy {
             deadline: Duration::from_mins(10),
             attempts: 4,
             first_retry_delay: Duration::from_secs(1),
+            // Four attempts of 20 s each, with the waits between them, end within two minutes.
+            min_speed: 1024,
+            speed_window: Duration::from_secs(20),
         }
     }
 }
@@ -203,6 +210,50 @@ fn call(
     })
 }
 
+/// The bytes received since a window began, to find a transfer slower than the floor.
+struct SpeedWindow {
+    min_speed: u64,
+    length: Duration,
+    started: Instant,
+    bytes: u64,
+}
+
+impl SpeedWindow {
+    fn new(policy: &DownloadPolicy) -> Self {
+        SpeedWindow {
+            min_speed: u64::from(policy.min_speed),
+            length: policy.speed_window,
+            started: Instant::now(),
+            bytes: 0,
+        }
+    }
+
+    /// Counts `bytes` more; when a whole window has passed, says why it was too slow, or
+    /// begins the next window.
+    fn too_slow(&mut self, bytes: u64) -> Option<String> {
+        self.bytes += bytes;
+        let elapsed = self.started.elapsed();
+        if elapsed < self.length {
+            return None;
+        }
+        let speed = self.bytes * 1000
+            / u64::try_from(elapsed.as_millis())
+                .unwrap_or(u64::MAX)
+                .max(1);
+        if speed < self.min_speed {
+            return Some(format!(
+                "too slow: {} bytes in {}s ({speed} bytes/s, below the {} bytes/s of GO_DOWNLOAD_MIN_SPEED)",
+                self.bytes,
+                elapsed.as_secs(),
+                self.min_speed
+            ));
+        }
+        self.started = Instant::now();
+        self.bytes = 0;
+        None
+    }
+}
+
 /// Streams the body of `url` into `sink`, hashing it. A body shorter than its announced length,
 /// however it ends, is a truncated download.
 fn read_body(
@@ -217,6 +268,7 @@ fn read_body(
     let mut reader = response.into_body().into_reader();
     let mut buffer = vec![0; 256 * 1024];
     let mut received: u64 = 0;
+    let mut window = SpeedWindow::new(policy);
     let truncated = |received| {
         expected
             .filter(|expected| received < *expected)
@@ -251,6 +303,12 @@ fn read_body(
             break;
         }
         received += read as u64;
+        if let Some(reason) = window.too_slow(read as u64) {
+            return Err(AttemptFailure::transient(DownloadError::Request {
+                url: redact_url(url),
+                reason,
+            }));
+        }
         hasher.update(&buffer[..read]);
         sink.write_all(&buffer[..read]).map_err(|source| {
             AttemptFailure::permanent(DownloadError::Write {
@@ -391,6 +449,8 @@ mod tests {
         Stall,
         /// Closes the connection without answering.
         Close,
+        /// Announces a body and sends it a byte every 50 ms.
+        Trickle,
     }
 
     /// Serves `script` in order, one answer a request (the last one repeats); returns the URL
@@ -434,6 +494,16 @@ mod tests {
                             Ok(())
                         }
                         Answer::Close => Ok(()),
+                        Answer::Trickle => {
+                            let _ = stream.write_all(head(1000, "200 OK").as_bytes());
+                            for _ in 0..1000 {
+                                if stream.write_all(b"g").is_err() {
+                                    break;
+                                }
+                                std::thread::sleep(Duration::from_millis(50));
+                            }
+                            Ok(())
+                        }
                     };
                 });
             }
@@ -448,6 +518,8 @@ mod tests {
             deadline: Duration::from_secs(20),
             attempts: 3,
             first_retry_delay: Duration::from_millis(10),
+            min_speed: 1,
+            speed_window: Duration::from_secs(20),
         }
     }
 
@@ -573,6 +645,39 @@ mod tests {
             "{retries:?}"
         );
         assert_eq!(requests, 2);
+    }
+
+    #[test]
+    fn a_trickle_below_the_speed_floor_is_abandoned_and_retried() {
+        let policy = DownloadPolicy {
+            min_speed: 100,
+            speed_window: Duration::from_millis(500),
+            ..quick_policy()
+        };
+        let started = Instant::now();
+        let (result, contents, retries, requests) =
+            download(vec![Answer::Trickle, Answer::Body(BODY.to_vec())], &policy);
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(contents.as_deref(), Some(BODY));
+        assert_eq!(requests, 2);
+        assert!(
+            retries[0].contains("/go.tar.gz failed: too slow: ")
+                && retries[0].contains(
+                    " bytes/s, below the 100 bytes/s of GO_DOWNLOAD_MIN_SPEED); retrying in 10ms"
+                ),
+            "{retries:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+
+        // Always a trickle: every attempt is abandoned, and nothing is left.
+        let (result, contents, _, requests) = download(vec![Answer::Trickle], &policy);
+        let error = result.expect_err("too slow");
+        assert!(error.to_string().contains("too slow"), "{error}");
+        assert_eq!((contents, requests), (None, 3));
     }
 
     #[test]

@@ -343,7 +343,7 @@ fn go_dist_message(error: &GoDistError) -> String {
             &format!(
                 "{error}\n\n\
                  Nothing of it was installed. Check the network, or GO_DIST_MIRROR if it is set, and retry. \
-                 On a slow or unreliable network, raise GO_DOWNLOAD_STALL_TIMEOUT, GO_DOWNLOAD_DEADLINE or GO_DOWNLOAD_ATTEMPTS."
+                 On a slow or unreliable network, raise GO_DOWNLOAD_STALL_TIMEOUT, GO_DOWNLOAD_DEADLINE or GO_DOWNLOAD_ATTEMPTS, or lower GO_DOWNLOAD_MIN_SPEED."
             ),
         ),
         GoDistError::Unpack { url, reason } => message_with_details(

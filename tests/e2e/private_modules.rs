@@ -226,3 +226,40 @@ fn a_netrc_service_binding_is_found_in_the_platform_directory() {
     );
     assert_secret_kept_nowhere(&app, &report.log);
 }
+
+/// The buildpack's error block: from the heading on, whitespace as printed, the services'
+/// address filtered.
+fn error_block(log: &str, heading: &str) -> String {
+    let output = e2e_harness::test_app::go_output(log);
+    let start = output
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading:?} in:\n{output}"));
+    output[start..].to_string()
+}
+
+#[test]
+fn an_untrusted_certificate_and_a_refused_connection_are_named_as_network_faults() {
+    let private = PrivateModuleServer::start();
+    let app = private.app(&[]);
+    // The server's own certificate authority is not given (no SSL_CERT_FILE).
+    let settings = [
+        ("GOPROXY", private.server.url()),
+        ("GO_NETRC", private.netrc()),
+    ];
+    let untrusted = app.build_fails(&build_env(&settings));
+    assert_eq!(
+        error_block(&untrusted.log, "! `go install -- ./...` failed"),
+        "! `go install -- ./...` failed: the TLS certificate of <services> is not trusted\n"
+    );
+    assert!(!untrusted.log.contains(SECRET));
+
+    // A port nobody listens on: the connection is refused.
+    let closed = std::net::TcpListener::bind((e2e_harness::services::services_address(), 0))
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    let refused = app.build_fails(&[("GOPROXY", &format!("http://{closed}"))]);
+    assert_eq!(
+        error_block(&refused.log, "! `go install -- ./...` failed"),
+        "! `go install -- ./...` failed: <services> refused or dropped the connection\n"
+    );
+}

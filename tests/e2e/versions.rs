@@ -178,6 +178,51 @@ fn a_flaky_mirror_is_retried_one_line_an_attempt_and_the_build_heals() {
 }
 
 #[test]
+fn a_mirror_sending_a_byte_a_second_fails_the_build_within_two_minutes() {
+    let app = app("version-order");
+    app.write("go.mod", "module example.test/versionorder\n\ngo 1.25.0\n");
+    let archive = "/mirror/go1.25.5.linux-";
+    app.services.server.fail_next(archive, Fault::Trickle, 4);
+    let started = std::time::Instant::now();
+    let report = app.build_fails(&[]);
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_mins(2), "{took:?}");
+    let log = plain(&report.log);
+    let host = app.services.server.url();
+    let tail = &log[log.find("Could not download Go").expect("the error")..];
+    let tail = tail.split_whitespace().collect::<Vec<_>>().join(" ");
+    // "too slow: 20 bytes in 20s (1 bytes/s, below …": each number as seen, the speed checked.
+    let numbers = tail[tail.find("too slow: ").expect("too slow")..]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .take(3)
+        .map(|part| part.parse::<u64>().expect("number"))
+        .collect::<Vec<_>>();
+    let [bytes, seconds, speed] = numbers[..] else {
+        panic!("{tail}")
+    };
+    assert!(
+        speed < 1024 && seconds >= 20 && bytes <= 20 * 1024,
+        "{tail}"
+    );
+    assert_contains(
+        &tail,
+        &format!(
+            "Could not download Go 4 attempts failed; the last one: request to {host}{archive}"
+        ),
+    );
+    assert_contains(
+        &tail,
+        &format!(
+            ".tar.gz failed: too slow: {bytes} bytes in {seconds}s ({speed} bytes/s, below the 1024 bytes/s of GO_DOWNLOAD_MIN_SPEED) \
+             Nothing of it was installed. Check the network, or GO_DIST_MIRROR if it is set, and retry. \
+             On a slow or unreliable network, raise GO_DOWNLOAD_STALL_TIMEOUT, GO_DOWNLOAD_DEADLINE or GO_DOWNLOAD_ATTEMPTS, \
+             or lower GO_DOWNLOAD_MIN_SPEED. Error id: go/download/failed"
+        ),
+    );
+}
+
+#[test]
 fn a_tampered_archive_is_refused_and_never_reused() {
     let app = app("version-order");
     app.write("go.mod", "module example.test/versionorder\n\ngo 1.25.0\n");

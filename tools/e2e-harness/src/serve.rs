@@ -23,6 +23,8 @@ pub enum Fault {
     Status(u16),
     /// Announce the whole file but send only its first half, then close the connection.
     CutShort,
+    /// Announce the whole file and send it a byte a second, as a mirror on a failing link.
+    Trickle,
 }
 
 #[derive(Debug, Clone)]
@@ -216,6 +218,18 @@ impl Site {
                     "HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
                 )?;
                 std::io::copy(&mut std::fs::File::open(file)?.take(length / 2), stream)?;
+            }
+            (Some(file), Some(Fault::Trickle)) => {
+                let length = std::fs::metadata(&file)?.len();
+                write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+                )?;
+                for byte in BufReader::new(std::fs::File::open(file)?).bytes() {
+                    stream.write_all(&[byte?])?;
+                    stream.flush()?;
+                    std::thread::sleep(Duration::from_secs(1));
+                }
             }
             (Some(file), None) => {
                 let length = std::fs::metadata(&file)?.len();
