@@ -227,14 +227,23 @@ fn a_netrc_service_binding_is_found_in_the_platform_directory() {
     assert_secret_kept_nowhere(&app, &report.log);
 }
 
-/// The buildpack's error block: from the heading on, whitespace as printed, the services'
-/// address filtered.
+/// The buildpack's error block: from the heading through its error id, the services'
+/// address filtered (`<services>` in URLs, `<server>` as a bare `host:port`).
 fn error_block(log: &str, heading: &str) -> String {
-    let output = e2e_harness::test_app::go_output(log);
+    let output = e2e_harness::test_app::go_output(log).replace(
+        &format!("{}:", e2e_harness::services::services_address()),
+        "<server>:",
+    );
     let start = output
         .find(heading)
         .unwrap_or_else(|| panic!("no {heading:?} in:\n{output}"));
-    output[start..].to_string()
+    let block = &output[start..];
+    let end = block.find("\n! Error id: ").expect("an error id");
+    let end = end
+        + block[end + 1..]
+            .find('\n')
+            .map_or(block.len() - end, |n| n + 1);
+    block[..end].to_string()
 }
 
 #[test]
@@ -247,9 +256,29 @@ fn an_untrusted_certificate_and_a_refused_connection_are_named_as_network_faults
         ("GO_NETRC", private.netrc()),
     ];
     let untrusted = app.build_fails(&build_env(&settings));
+    let port = |url: &str| url.rsplit(':').next().expect("a port").to_string();
     assert_eq!(
-        error_block(&untrusted.log, "! `go install -- ./...` failed"),
-        "! `go install -- ./...` failed: the TLS certificate of <services> is not trusted\n"
+        error_block(&untrusted.log, "! `go install -- ./...` failed")
+            .replace(&port(&private.server.url()), "<port>"),
+        "! `go install -- ./...` failed: the TLS certificate of <server>:<port> is not trusted
+!
+! The go command's output above says:
+!
+!     main.go:9:2: example.test/banner@v1.0.0: Get \"<services>/example.test/banner/@v/v1.0.0.zip\": tls: failed to verify certificate: x509: certificate signed by unknown authority
+!
+! This is a network problem between the build and the module server, not a problem in the app's code.
+!
+! The go command could not verify the certificate this server presented: it is signed by an authority the build does not trust, has expired, or names another host.
+!
+! If the server (a module proxy or git server of your own, or a proxy that inspects TLS) uses a private certificate authority, give the build that authority: set SSL_CERT_FILE to a PEM file that holds it (such as a file in the app: `SSL_CERT_FILE=/workspace/certs/ca.pem`), or run a buildpack that installs the certificates of a `ca-certificates` binding before this one. If the certificate has expired or names another host, the server's owner must replace it.
+!
+! Details for debugging:
+! Command failed `go install -- ./...`
+! exit status: 1
+! stdout: <see above>
+! stderr: <see above>
+!
+! Error id: go/command/certificate"
     );
     assert!(!untrusted.log.contains(SECRET));
 
@@ -259,7 +288,24 @@ fn an_untrusted_certificate_and_a_refused_connection_are_named_as_network_faults
         .expect("a free port");
     let refused = app.build_fails(&[("GOPROXY", &format!("http://{closed}"))]);
     assert_eq!(
-        error_block(&refused.log, "! `go install -- ./...` failed"),
-        "! `go install -- ./...` failed: <services> refused or dropped the connection\n"
+        error_block(&refused.log, "! `go install -- ./...` failed")
+            .replace(&closed.port().to_string(), "<port>"),
+        "! `go install -- ./...` failed: <server>:<port> refused or dropped the connection
+!
+! The go command's output above says:
+!
+!     main.go:9:2: example.test/banner@v1.0.0: Get \"<services>/example.test/banner/@v/v1.0.0.zip\": dial tcp <server>:<port>: connect: connection refused
+!
+! This is a network problem between the build and the module server, not a problem in the app's code.
+!
+! The server is down, not listening on that port, or a firewall turned the build away. Check the URL in GOPROXY (scheme, host and port) and that the build's network may reach it, then build again.
+!
+! Details for debugging:
+! Command failed `go install -- ./...`
+! exit status: 1
+! stdout: <see above>
+! stderr: <see above>
+!
+! Error id: go/command/connection"
     );
 }
