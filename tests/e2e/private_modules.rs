@@ -227,25 +227,6 @@ fn a_netrc_service_binding_is_found_in_the_platform_directory() {
     assert_secret_kept_nowhere(&app, &report.log);
 }
 
-/// The buildpack's error block: from the heading through its error id, the services'
-/// address filtered (`<services>` in URLs, `<server>` as a bare `host:port`).
-fn error_block(log: &str, heading: &str) -> String {
-    let output = e2e_harness::test_app::go_output(log).replace(
-        &format!("{}:", e2e_harness::services::services_address()),
-        "<server>:",
-    );
-    let start = output
-        .find(heading)
-        .unwrap_or_else(|| panic!("no {heading:?} in:\n{output}"));
-    let block = &output[start..];
-    let end = block.find("\n! Error id: ").expect("an error id");
-    let end = end
-        + block[end + 1..]
-            .find('\n')
-            .map_or(block.len() - end, |n| n + 1);
-    block[..end].to_string()
-}
-
 #[test]
 fn an_untrusted_certificate_and_a_refused_connection_are_named_as_network_faults() {
     let private = PrivateModuleServer::start();
@@ -258,7 +239,7 @@ fn an_untrusted_certificate_and_a_refused_connection_are_named_as_network_faults
     let untrusted = app.build_fails(&build_env(&settings));
     let port = |url: &str| url.rsplit(':').next().expect("a port").to_string();
     assert_eq!(
-        error_block(&untrusted.log, "! `go install -- ./...` failed")
+        e2e_harness::test_app::error_block(&untrusted.log, "! `go install -- ./...` failed")
             .replace(&port(&private.server.url()), "<port>"),
         "! `go install -- ./...` failed: the TLS certificate of <server>:<port> is not trusted
 !
@@ -288,7 +269,7 @@ fn an_untrusted_certificate_and_a_refused_connection_are_named_as_network_faults
         .expect("a free port");
     let refused = app.build_fails(&[("GOPROXY", &format!("http://{closed}"))]);
     assert_eq!(
-        error_block(&refused.log, "! `go install -- ./...` failed")
+        e2e_harness::test_app::error_block(&refused.log, "! `go install -- ./...` failed")
             .replace(&closed.port().to_string(), "<port>"),
         "! `go install -- ./...` failed: <server>:<port> refused or dropped the connection
 !

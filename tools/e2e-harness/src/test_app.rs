@@ -765,6 +765,29 @@ pub fn go_output(log: &str) -> String {
     text
 }
 
+/// The buildpack's error block: from the heading through its error id, the services'
+/// address filtered (`<services>` in URLs, `<server>` as a bare `host:port`).
+///
+/// # Panics
+/// When the log has no such heading or no error id after it.
+#[must_use]
+pub fn error_block(log: &str, heading: &str) -> String {
+    let output = go_output(log).replace(
+        &format!("{}:", crate::services::services_address()),
+        "<server>:",
+    );
+    let start = output
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading:?} in:\n{output}"));
+    let block = &output[start..];
+    let end = block.find("\n! Error id: ").expect("an error id");
+    let end = end
+        + block[end + 1..]
+            .find('\n')
+            .map_or(block.len() - end, |n| n + 1);
+    block[..end].to_string()
+}
+
 /// Where a file of the app is in the build container.
 #[must_use]
 pub fn in_workspace(relative: &str) -> String {
