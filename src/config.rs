@@ -86,6 +86,7 @@ fn download_policy(env: &Env) -> Result<DownloadPolicy, ConfigError> {
         first_retry_delay: defaults.first_retry_delay,
         min_speed: positive_number(env, "GO_DOWNLOAD_MIN_SPEED")?.unwrap_or(defaults.min_speed),
         speed_window: defaults.speed_window,
+        go_stall_timeout: seconds("GO_COMMAND_STALL_TIMEOUT", defaults.go_stall_timeout)?,
     })
 }
 
@@ -225,6 +226,7 @@ mod tests {
             ("GO_DOWNLOAD_DEADLINE", "3600"),
             ("GO_DOWNLOAD_ATTEMPTS", "8"),
             ("GO_DOWNLOAD_MIN_SPEED", "100"),
+            ("GO_COMMAND_STALL_TIMEOUT", "600"),
         ]))
         .expect("valid config");
         assert_eq!(
@@ -237,6 +239,7 @@ mod tests {
                 first_retry_delay: Duration::from_secs(1),
                 min_speed: 100,
                 speed_window: Duration::from_secs(20),
+                go_stall_timeout: Duration::from_mins(10),
             }
         );
     }

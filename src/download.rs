@@ -28,6 +28,9 @@ pub(crate) struct DownloadPolicy {
     /// `speed_window`: `GO_DOWNLOAD_MIN_SPEED`. A trickle never trips the stall timeout.
     pub(crate) min_speed: u32,
     pub(crate) speed_window: Duration,
+    /// How long `go install`, which downloads the modules, may make no progress:
+    /// `GO_COMMAND_STALL_TIMEOUT`.
+    pub(crate) go_stall_timeout: Duration,
 }
 
 impl Default for DownloadPolicy {
@@ -41,6 +44,7 @@ impl Default for DownloadPolicy {
             // Four attempts of 20 s each, with the waits between them, end within two minutes.
             min_speed: 1024,
             speed_window: Duration::from_secs(20),
+            go_stall_timeout: Duration::from_mins(2),
         }
     }
 }
@@ -520,6 +524,7 @@ mod tests {
             first_retry_delay: Duration::from_millis(10),
             min_speed: 1,
             speed_window: Duration::from_secs(20),
+            go_stall_timeout: Duration::from_mins(2),
         }
     }
 

@@ -42,6 +42,7 @@ error_ids! {
     CommandDns => "go/command/dns",
     CommandFailed => "go/command/failed",
     CommandProxyStatus => "go/command/proxy-status",
+    CommandStalled => "go/command/stalled",
     CommandTimeout => "go/command/timeout",
     ConfigGoversion => "go/config/goversion",
     ConfigLinkerValueMissing => "go/config/linker-value-missing",
@@ -417,6 +418,25 @@ fn go_command_message(error: &GoCommandError) -> String {
                 cmd_error,
             ),
         },
+        GoCommandError::Stalled { name, window, last_line, goproxy } => {
+            let last = last_line.as_deref().map_or_else(
+                || String::from("It printed nothing."),
+                |line| format!("The last line it printed:\n\n    {}", for_display(line)),
+            );
+            message(
+                ErrorId::CommandStalled,
+                &format!("`{name}` made no progress for {}s and was stopped", window.as_secs()),
+                &format!(
+                    "For {}s it printed nothing, downloaded almost nothing into the module cache and used almost no CPU time: it was waiting on a module server that does not answer, or answers too slowly. {last}\n\n\
+                     This is a network problem between the build and the module server, not a problem in the app's code. \
+                     Modules come from GOPROXY ({}), private ones (GOPRIVATE, GONOPROXY) straight from their own hosts. \
+                     Check that the build's network may reach them, and build again. \
+                     On a slow network, raise GO_COMMAND_STALL_TIMEOUT (seconds).",
+                    window.as_secs(),
+                    for_display(goproxy)
+                ),
+            )
+        }
         GoCommandError::NoMainPackages { patterns, package_source: source } => {
             let fix = match source {
                 PackageSource::InstallPackageSpecEnv => "Set GO_INSTALL_PACKAGE_SPEC to packages that declare `package main`, or unset it.",

@@ -1,10 +1,11 @@
 //! Which packages to build, and the go commands that build and find them.
 
+use crate::go_watchdog::{stream_watched, Watchdog, WatchedFailure};
 use crate::linker::{LinkerDefinition, TOOLEXEC_DEFINITION_ENV};
 use bullet_stream::global::print;
 use fun_run::{CmdError, CommandWithName};
 use libcnb::Env;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Where the package patterns came from.
@@ -68,6 +69,14 @@ pub(crate) fn package_patterns(
 pub(crate) enum GoCommandError {
     #[error("{0}")]
     Failed(CmdError),
+    #[error("`{name}` made no progress for {}s and was stopped", window.as_secs())]
+    Stalled {
+        name: String,
+        window: std::time::Duration,
+        last_line: Option<String>,
+        /// The module proxies it fetches from (GOPROXY, credentials redacted).
+        goproxy: String,
+    },
     #[error("no main package matches {patterns}")]
     NoMainPackages {
         patterns: String,
@@ -159,6 +168,7 @@ pub(crate) fn install_packages(
     app_dir: &Path,
     patterns: &[String],
     linker: Option<&LinkerDefinition>,
+    stall_timeout: std::time::Duration,
 ) -> Result<(), GoCommandError> {
     // Only for a linker value -ldflags cannot carry: the buildpack's own binary adds it.
     let toolexec = match linker {
@@ -183,9 +193,28 @@ pub(crate) fn install_packages(
         );
         command.env(TOOLEXEC_DEFINITION_ENV, definition);
     }
-    print::sub_stream_cmd(command.named(name))
-        .map(drop)
-        .map_err(GoCommandError::Failed)
+    let watchdog = Watchdog {
+        window: stall_timeout,
+        downloads: env
+            .get("GOMODCACHE")
+            .map(|cache| PathBuf::from(cache).join("cache")),
+    };
+    stream_watched(command, &name, &watchdog).map_err(|failure| match failure {
+        WatchedFailure::Failed(error) => GoCommandError::Failed(error),
+        WatchedFailure::Stalled {
+            name,
+            window,
+            last_line,
+        } => GoCommandError::Stalled {
+            name,
+            window,
+            last_line,
+            goproxy: crate::download::redact_url(
+                &env.get_string_lossy("GOPROXY")
+                    .unwrap_or_else(|| String::from("https://proxy.golang.org,direct")),
+            ),
+        },
+    })
 }
 
 #[cfg(test)]

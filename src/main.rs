@@ -9,6 +9,7 @@ mod go_archive;
 mod go_failure;
 mod go_packages;
 mod go_settings;
+mod go_watchdog;
 mod go_work;
 mod inventory;
 mod layers;
@@ -141,6 +142,7 @@ impl Buildpack for GoBuildpack {
             package_source,
             linker: config.linker.as_ref(),
             vendored,
+            stall_timeout: config.download_policy.go_stall_timeout,
         };
         let packages = compile_healing_module_cache(&go_env, app_dir, &plan)
             .map_err(GoBuildpackError::GoCommand)?;
@@ -241,6 +243,7 @@ struct BuildPlan<'a> {
     package_source: go_packages::PackageSource,
     linker: Option<&'a linker::LinkerDefinition>,
     vendored: bool,
+    stall_timeout: std::time::Duration,
 }
 
 fn compile(
@@ -267,7 +270,7 @@ fn compile(
         style::value(truncate::for_display(&plan.patterns.join(" "))),
         plan.package_source
     ));
-    go_packages::install_packages(env, app_dir, plan.patterns, plan.linker)?;
+    go_packages::install_packages(env, app_dir, plan.patterns, plan.linker, plan.stall_timeout)?;
     go_packages::list_main_packages(env, app_dir, plan.patterns, plan.package_source)
 }
 
