@@ -8,6 +8,7 @@ mod basics;
 mod build_settings;
 mod caches;
 mod go_in_image;
+mod killed_builds;
 mod module_server_faults;
 mod private_modules;
 mod real_modules;

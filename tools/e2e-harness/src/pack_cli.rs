@@ -2,24 +2,22 @@
 //! `bench`); the tests drive pack through libcnb-test.
 
 use crate::docker::docker;
+use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// One `pack build` of `app` into `image` on `builder` with `buildpacks` (directories) and
-/// the build cache in the volume `<image>.build-cache`, `volumes` (`pack build --volume`) mounted. Returns pack's output and how long it
-/// took; a failed build is an error holding the output.
-///
-/// # Errors
-/// When pack cannot be run or the build fails.
-pub fn pack_build(
+/// The `pack build` of `app` into `image` on `builder` with `buildpacks` (directories), the
+/// build cache in the volume `<image>.build-cache` (as libcnb-test names it, so that its
+/// builds and these share the cache) and `volumes` (`pack build --volume`) mounted.
+fn pack_build_command(
     image: &str,
     builder: &str,
     app: &Path,
     buildpacks: &[&Path],
     env: &[(String, String)],
     volumes: &[String],
-) -> Result<(String, Duration), String> {
+) -> Command {
     let mut command = Command::new("pack");
     command
         .args([
@@ -48,6 +46,23 @@ pub fn pack_build(
     for (name, value) in env {
         command.args(["--env", &format!("{name}={value}")]);
     }
+    command
+}
+
+/// One `pack build` (see [`pack_build_command`]). Returns pack's output and how long it
+/// took; a failed build is an error holding the output.
+///
+/// # Errors
+/// When pack cannot be run or the build fails.
+pub fn pack_build(
+    image: &str,
+    builder: &str,
+    app: &Path,
+    buildpacks: &[&Path],
+    env: &[(String, String)],
+    volumes: &[String],
+) -> Result<(String, Duration), String> {
+    let mut command = pack_build_command(image, builder, app, buildpacks, env, volumes);
     let started = Instant::now();
     let output = command
         .output()
@@ -62,6 +77,94 @@ pub fn pack_build(
         Ok((log, elapsed))
     } else {
         Err(format!("pack build failed:\n{log}"))
+    }
+}
+
+/// A `pack build` (see [`pack_build_command`]) whose build container is killed (`docker
+/// kill`, as a platform's timeout or an evicted pod does) as soon as its output shows
+/// `marker`. Returns pack's output.
+///
+/// # Errors
+/// When pack cannot be run, the marker never shows, or the build ends before it is killed.
+pub fn pack_build_killed_at(
+    image: &str,
+    builder: &str,
+    app: &Path,
+    buildpacks: &[&Path],
+    env: &[(String, String)],
+    marker: &str,
+) -> Result<String, String> {
+    let mut child = pack_build_command(image, builder, app, buildpacks, env, &[])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("run pack: {e}"))?;
+    let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let readers: Vec<_> = [
+        child
+            .stdout
+            .take()
+            .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|mut pipe| {
+        let output = std::sync::Arc::clone(&output);
+        std::thread::spawn(move || {
+            let mut buffer = [0; 4096];
+            while let Ok(read) = pipe.read(&mut buffer) {
+                if read == 0 {
+                    break;
+                }
+                if let Ok(mut output) = output.lock() {
+                    output.extend_from_slice(&buffer[..read]);
+                }
+            }
+        })
+    })
+    .collect();
+    let seen = || {
+        output
+            .lock()
+            .map(|o| crate::plain(&String::from_utf8_lossy(&o)))
+            .unwrap_or_default()
+    };
+    let deadline = Instant::now() + Duration::from_mins(5);
+    let killed = loop {
+        if seen().contains(marker) {
+            // The build's containers are the ones using its cache volume.
+            let volume = format!("volume={image}.build-cache");
+            let ids = docker(&["ps", "--quiet", "--filter", &volume])?;
+            let ids = String::from_utf8_lossy(&ids).trim().to_string();
+            let ids: Vec<&str> = ids.split_whitespace().collect();
+            if ids.is_empty() {
+                break false;
+            }
+            let mut args = vec!["kill"];
+            args.extend(ids);
+            docker(&args)?;
+            break true;
+        }
+        if Instant::now() >= deadline || child.try_wait().ok().flatten().is_some() {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let status = child.wait().map_err(|e| format!("wait for pack: {e}"))?;
+    for reader in readers {
+        let _ = reader.join();
+    }
+    let log = seen();
+    match (killed, status.success()) {
+        (true, false) => Ok(log),
+        (true, true) => Err(format!(
+            "the build succeeded although it was killed:\n{log}"
+        )),
+        (false, _) => Err(format!("the build was not killed at {marker:?}:\n{log}")),
     }
 }
 

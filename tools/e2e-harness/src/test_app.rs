@@ -362,6 +362,25 @@ impl TestApp {
         self.build(extra, PackResult::Failure)
     }
 
+    /// A rebuild whose build container is killed as soon as the output shows `marker`; its
+    /// output. The next build uses the same cache volume and image name.
+    pub fn build_killed_at(&self, extra: &[(&str, &str)], marker: &str) -> String {
+        let mut env = self.services.platform_env();
+        for (key, value) in extra {
+            env.retain(|(k, _)| k != key);
+            env.push(((*key).to_string(), (*value).to_string()));
+        }
+        crate::pack_cli::pack_build_killed_at(
+            &self.image().0,
+            &self.builder,
+            &self.source(),
+            &[buildpack_dir().as_path(), home_probe_dir().as_path()],
+            &env,
+            marker,
+        )
+        .unwrap_or_else(|error| panic!("{error}"))
+    }
+
     /// The image of the last successful build.
     pub fn image(&self) -> Image {
         Image(
