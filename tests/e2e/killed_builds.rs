@@ -6,51 +6,9 @@
 use e2e_harness::test_app::{app, go_output};
 use e2e_harness::Fault;
 
-#[test]
-fn builds_killed_during_download_go_install_and_export_heal_on_the_next_build() {
-    let app = app("with-dependency");
-    app.build_ok(&[]);
-    let hello = "*** hello, with-dependency (greeting v1.1.0) ***\n";
-    let mut outputs = Vec::new();
-
-    // During the toolchain download: a slow mirror keeps the build in it.
-    app.write(
-        "go.mod",
-        &app.read("go.mod").replace("go 1.26.0", "go 1.25.0"),
-    );
-    app.services
-        .server
-        .fail_next("/mirror/go1.25.5.linux-", Fault::Trickle, 1);
-    app.build_killed_at(&[], "Downloading Go 1.25.5");
-    let healed = app.build_ok(&[]);
-    outputs.push(go_output(&healed.log));
-    assert_eq!(app.get(None), hello);
-
-    // During go install: a Go version change makes it compile everything anew.
-    app.write(
-        "go.mod",
-        &app.read("go.mod").replace("go 1.25.0", "go 1.26.0"),
-    );
-    app.build_killed_at(&[], "Running `go install");
-    let healed = app.build_ok(&[]);
-    outputs.push(go_output(&healed.log));
-    assert_eq!(app.get(None), hello);
-
-    // During export: the lifecycle is writing the image and the cache.
-    app.write(
-        "main.go",
-        &app.read("main.go")
-            .replace("banner.For(\"with-dependency\")", "banner.For(\"healed\")"),
-    );
-    app.build_killed_at(&[], "===> EXPORTING");
-    let healed = app.build_ok(&[]);
-    outputs.push(go_output(&healed.log));
-    assert_eq!(app.get(None), "*** hello, healed (greeting v1.1.0) ***\n");
-    // Each healed build says what it reused and what it discarded: a killed build leaves no
-    // trace in the cache, and the one killed in export left the cache of the build before it.
-    assert_eq!(
-        outputs.join("\n\n====\n\n"),
-        r"## Go
+/// The healed builds' outputs: the first two switch Go versions (so download and compile
+/// anew), the third reuses every cache.
+const HEALED_OUTPUTS: &str = r"## Go
 
 - Go version
   - Requested `go 1.25.0` (from the `go` line in go.mod)
@@ -149,6 +107,49 @@ fn builds_killed_during_download_go_install_and_export_heal_on_the_next_build() 
 - Processes
   - `withdep`: `/layers/gocnb_go/target/bin/withdep`
   - `web`: `/layers/gocnb_go/target/bin/withdep` (default)
-- Done (finished in <time>)"
+- Done (finished in <time>)";
+
+#[test]
+fn builds_killed_during_download_go_install_and_export_heal_on_the_next_build() {
+    let app = app("with-dependency");
+    app.build_ok(&[]);
+    let hello = "*** hello, with-dependency (greeting v1.1.0) ***\n";
+    let mut outputs = Vec::new();
+
+    // During the toolchain download: a slow mirror keeps the build in it.
+    app.write(
+        "go.mod",
+        &app.read("go.mod").replace("go 1.26.0", "go 1.25.0"),
     );
+    app.services
+        .server
+        .fail_next("/mirror/go1.25.5.linux-", Fault::Trickle, 1);
+    app.build_killed_at(&[], "Downloading Go 1.25.5");
+    let healed = app.build_ok(&[]);
+    outputs.push(go_output(&healed.log));
+    assert_eq!(app.get(None), hello);
+
+    // During go install: a Go version change makes it compile everything anew.
+    app.write(
+        "go.mod",
+        &app.read("go.mod").replace("go 1.25.0", "go 1.26.0"),
+    );
+    app.build_killed_at(&[], "Running `go install");
+    let healed = app.build_ok(&[]);
+    outputs.push(go_output(&healed.log));
+    assert_eq!(app.get(None), hello);
+
+    // During export: the lifecycle is writing the image and the cache.
+    app.write(
+        "main.go",
+        &app.read("main.go")
+            .replace("banner.For(\"with-dependency\")", "banner.For(\"healed\")"),
+    );
+    app.build_killed_at(&[], "===> EXPORTING");
+    let healed = app.build_ok(&[]);
+    outputs.push(go_output(&healed.log));
+    assert_eq!(app.get(None), "*** hello, healed (greeting v1.1.0) ***\n");
+    // Each healed build says what it reused and what it discarded: a killed build leaves no
+    // trace in the cache, and the one killed in export left the cache of the build before it.
+    assert_eq!(outputs.join("\n\n====\n\n"), HEALED_OUTPUTS);
 }
