@@ -110,30 +110,12 @@ pub(crate) fn classify(output: &str) -> GoFailure {
                 return GoFailure::Network(NetworkFault {
                     kind: kind(marker),
                     host: host_in(line),
-                    evidence: without_userinfo(line.trim()),
+                    evidence: crate::download::redact_url(line.trim()),
                 });
             }
         }
     }
     GoFailure::Other
-}
-
-/// The line with the user and password of every URL in it left out.
-fn without_userinfo(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(start) = rest.find("://") {
-        let (before, after) = rest.split_at(start + 3);
-        out.push_str(before);
-        let authority_end = after
-            .find(|c: char| matches!(c, '/' | '"' | '\'' | '`') || c.is_whitespace())
-            .unwrap_or(after.len());
-        let authority = &after[..authority_end];
-        out.push_str(authority.rsplit('@').next().unwrap_or(authority));
-        rest = &after[authority_end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The host a line of go or git output is about: of its first URL (with any user and password
@@ -281,7 +263,7 @@ mod tests {
         };
         assert_eq!(
             fault.evidence,
-            "Get \"https://goproxy.corp.test/x\": dial tcp 10.0.0.1:443: connect: connection refused (http://c.test)"
+            "Get \"https://[redacted]@goproxy.corp.test/x\": dial tcp 10.0.0.1:443: connect: connection refused (http://[redacted]@c.test)"
         );
     }
 }
