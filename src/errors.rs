@@ -7,6 +7,7 @@ use crate::download::DownloadError;
 use crate::go_archive::GoDistError;
 use crate::go_failure::{GoFailure, NetworkFault, NetworkFaultKind};
 use crate::go_packages::{GoCommandError, PackageSource};
+use crate::go_watchdog::Stall;
 use crate::inventory::{InventoryError, ResolveError, VersionSource};
 use crate::netrc::NetrcError;
 use crate::truncate::for_display;
@@ -395,20 +396,9 @@ fn netrc_message(error: &NetrcError) -> String {
     }
 }
 
-/// The go command's output of a failed command.
-fn go_output(cmd_error: &fun_run::CmdError) -> String {
-    match cmd_error {
-        fun_run::CmdError::NonZeroExitAlreadyStreamed(output)
-        | fun_run::CmdError::NonZeroExitNotStreamed(output) => {
-            format!("{}{}", output.stdout_lossy(), output.stderr_lossy())
-        }
-        fun_run::CmdError::SystemError(..) => String::new(),
-    }
-}
-
 fn go_command_message(error: &GoCommandError) -> String {
     match error {
-        GoCommandError::Failed(cmd_error) => match crate::go_failure::classify(&go_output(cmd_error)) {
+        GoCommandError::Failed(cmd_error) => match crate::go_failure::classify(&crate::go_packages::output_of(cmd_error)) {
             GoFailure::Credentials => credentials_message(cmd_error),
             GoFailure::Network(fault) => network_fault_message(cmd_error, &fault),
             GoFailure::Other => message_with_details(
@@ -418,7 +408,7 @@ fn go_command_message(error: &GoCommandError) -> String {
                 cmd_error,
             ),
         },
-        GoCommandError::Stalled { name, window, last_line, goproxy } => {
+        GoCommandError::Stalled { stall: Stall { name, window, last_line }, goproxy } => {
             let last = last_line.as_deref().map_or_else(
                 || String::from("It printed nothing."),
                 |line| format!("The last line it printed:\n\n    {}", for_display(line)),

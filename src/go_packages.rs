@@ -1,6 +1,6 @@
 //! Which packages to build, and the go commands that build and find them.
 
-use crate::go_watchdog::{stream_watched, Watchdog, WatchedFailure};
+use crate::go_watchdog::{stream_watched, Stall, Watchdog, WatchedFailure};
 use crate::linker::{LinkerDefinition, TOOLEXEC_DEFINITION_ENV};
 use bullet_stream::global::print;
 use fun_run::{CmdError, CommandWithName};
@@ -69,11 +69,9 @@ pub(crate) fn package_patterns(
 pub(crate) enum GoCommandError {
     #[error("{0}")]
     Failed(CmdError),
-    #[error("`{name}` made no progress for {}s and was stopped", window.as_secs())]
+    #[error("`{}` made no progress for {}s and was stopped", stall.name, stall.window.as_secs())]
     Stalled {
-        name: String,
-        window: std::time::Duration,
-        last_line: Option<String>,
+        stall: Stall,
         /// The module proxies it fetches from (GOPROXY, credentials redacted).
         goproxy: String,
     },
@@ -82,6 +80,16 @@ pub(crate) enum GoCommandError {
         patterns: String,
         package_source: PackageSource,
     },
+}
+
+/// What a failed go command printed, stdout then stderr (nothing, if it could not run).
+pub(crate) fn output_of(error: &CmdError) -> String {
+    match error {
+        CmdError::NonZeroExitAlreadyStreamed(output) | CmdError::NonZeroExitNotStreamed(output) => {
+            format!("{}{}", output.stdout_lossy(), output.stderr_lossy())
+        }
+        CmdError::SystemError(..) => String::new(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,14 +209,8 @@ pub(crate) fn install_packages(
     };
     stream_watched(command, &name, &watchdog).map_err(|failure| match failure {
         WatchedFailure::Failed(error) => GoCommandError::Failed(error),
-        WatchedFailure::Stalled {
-            name,
-            window,
-            last_line,
-        } => GoCommandError::Stalled {
-            name,
-            window,
-            last_line,
+        WatchedFailure::Stalled(stall) => GoCommandError::Stalled {
+            stall,
             goproxy: crate::download::redact_url(
                 &env.get_string_lossy("GOPROXY")
                     .unwrap_or_else(|| String::from("https://proxy.golang.org,direct")),

@@ -8,7 +8,7 @@ use bullet_stream::global::print;
 use bullet_stream::style;
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -34,12 +34,16 @@ const TICKS_PER_SECOND: u64 = 100;
 #[derive(Debug)]
 pub(crate) enum WatchedFailure {
     Failed(fun_run::CmdError),
-    /// Stopped for making no progress; `last_line` is the last line it printed.
-    Stalled {
-        name: String,
-        window: Duration,
-        last_line: Option<String>,
-    },
+    Stalled(Stall),
+}
+
+/// A command stopped for making no progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stall {
+    pub(crate) name: String,
+    pub(crate) window: Duration,
+    /// The last line it printed.
+    pub(crate) last_line: Option<String>,
 }
 
 /// What has happened so far, to compare with a mark.
@@ -138,11 +142,11 @@ fn run(
         } else if mark.0.elapsed() >= watchdog.window {
             stop_group(group);
             let _ = child.wait();
-            return Err(WatchedFailure::Stalled {
+            return Err(WatchedFailure::Stalled(Stall {
                 name: name.to_string(),
                 window: watchdog.window,
                 last_line: last_line(&captured.0, &captured.1),
-            });
+            }));
         }
     }
     let status = child.wait().map_err(system_error)?;
@@ -159,7 +163,10 @@ fn run(
 fn sample(output_bytes: u64, watchdog: &Watchdog, group: u32) -> Progress {
     Progress {
         output_bytes,
-        download_bytes: watchdog.downloads.as_deref().map_or(0, bytes_under),
+        download_bytes: watchdog
+            .downloads
+            .as_deref()
+            .map_or(0, crate::layers::tree_size),
         cpu: group_cpu_time(group),
     }
 }
@@ -174,21 +181,6 @@ fn last_line(stdout: &[u8], stderr: &[u8]) -> Option<String> {
             .find(|line| !line.is_empty())
             .map(ToString::to_string)
     })
-}
-
-/// The size of the files under `dir` (a missing directory holds nothing).
-fn bytes_under(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|entry| match entry.file_type() {
-            Ok(kind) if kind.is_dir() => bytes_under(&entry.path()),
-            Ok(kind) if kind.is_file() => entry.metadata().map_or(0, |meta| meta.len()),
-            _ => 0,
-        })
-        .sum()
 }
 
 /// The CPU time used by the processes of a process group, with their waited-for children.
@@ -279,11 +271,11 @@ mod tests {
         );
         assert_eq!(output, "go: downloading example.test/m v1.0.0\n");
         match result {
-            Err(WatchedFailure::Stalled {
+            Err(WatchedFailure::Stalled(Stall {
                 name,
                 window,
                 last_line,
-            }) => {
+            })) => {
                 assert_eq!(name, "sh");
                 assert_eq!(window, Duration::from_secs(3));
                 assert_eq!(

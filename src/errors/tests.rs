@@ -306,9 +306,11 @@ fn go_command_network_faults() {
 fn a_stalled_go_command() {
     insta::assert_snapshot!(buildpack_error(GoBuildpackError::GoCommand(
         GoCommandError::Stalled {
-            name: String::from("go install -- ./..."),
-            window: std::time::Duration::from_mins(2),
-            last_line: Some(String::from("go: downloading example.test/m v1.0.0")),
+            stall: crate::go_watchdog::Stall {
+                name: String::from("go install -- ./..."),
+                window: std::time::Duration::from_mins(2),
+                last_line: Some(String::from("go: downloading example.test/m v1.0.0")),
+            },
             goproxy: String::from("https://[redacted]@goproxy.corp.example,direct"),
         }
     )));

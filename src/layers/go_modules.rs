@@ -87,14 +87,7 @@ pub(crate) fn points_at_module_cache(error: &GoCommandError, env: &Env) -> bool 
     else {
         return false;
     };
-    match cmd_error {
-        fun_run::CmdError::NonZeroExitAlreadyStreamed(output)
-        | fun_run::CmdError::NonZeroExitNotStreamed(output) => {
-            output.stderr_lossy().contains(&module_cache)
-                || output.stdout_lossy().contains(&module_cache)
-        }
-        fun_run::CmdError::SystemError(..) => false,
-    }
+    crate::go_packages::output_of(cmd_error).contains(&module_cache)
 }
 
 /// Runs `go mod verify`; when it finds modules whose files changed since download, says so and
@@ -224,7 +217,7 @@ fn remove_unrequired(
                 continue;
             }
             let (module, version) = relative.split_once('@').unwrap_or((&relative, ""));
-            freed += tree_size(&path);
+            freed += super::tree_size(&path);
             std::fs::remove_dir_all(&path)?;
             let downloads = module_cache.join("cache/download").join(module).join("@v");
             for extension in ["zip", "ziphash"] {
@@ -238,19 +231,6 @@ fn remove_unrequired(
         }
     }
     Ok((removed, freed))
-}
-
-fn tree_size(path: &Path) -> u64 {
-    std::fs::read_dir(path).map_or(0, |entries| {
-        entries
-            .flatten()
-            .map(|entry| match entry.file_type() {
-                Ok(kind) if kind.is_dir() => tree_size(&entry.path()),
-                Ok(_) => entry.metadata().map_or(0, |m| m.len()),
-                Err(_) => 0,
-            })
-            .sum()
-    })
 }
 
 /// After a successful build whose dependency files changed: removes the module versions the

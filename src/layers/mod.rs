@@ -113,6 +113,20 @@ pub(crate) fn megabytes(bytes: u64) -> String {
 }
 
 /// Build-time variables that override whatever was set, as `(name, value)`.
+/// The size of the files under `path` (nothing, if it cannot be read).
+pub(crate) fn tree_size(path: &Path) -> u64 {
+    std::fs::read_dir(path).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|entry| match entry.file_type() {
+                Ok(kind) if kind.is_dir() => tree_size(&entry.path()),
+                Ok(_) => entry.metadata().map_or(0, |m| m.len()),
+                Err(_) => 0,
+            })
+            .sum()
+    })
+}
+
 pub(crate) fn build_overrides<'a>(
     variables: impl IntoIterator<Item = (&'a str, &'a OsStr)>,
 ) -> LayerEnv {

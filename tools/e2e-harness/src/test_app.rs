@@ -229,13 +229,19 @@ impl TestApp {
         std::fs::read_to_string(self.source().join(relative)).expect("read app file")
     }
 
-    /// `pack build` with the services' platform env plus `extra`, expecting `expected`.
-    fn build(&self, extra: &[(&str, &str)], expected: PackResult) -> BuildReport {
+    /// The services' platform env, with `extra` added or replacing its values.
+    fn build_env(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
         let mut env = self.services.platform_env();
         for (key, value) in extra {
             env.retain(|(k, _)| k != key);
             env.push(((*key).to_string(), (*value).to_string()));
         }
+        env
+    }
+
+    /// `pack build` with the services' platform env plus `extra`, expecting `expected`.
+    fn build(&self, extra: &[(&str, &str)], expected: PackResult) -> BuildReport {
+        let env = self.build_env(extra);
         if !self.volumes.is_empty() {
             return self.build_with_volumes(&env, expected);
         }
@@ -365,11 +371,7 @@ impl TestApp {
     /// A rebuild whose build container is killed as soon as the output shows `marker`; its
     /// output. The next build uses the same cache volume and image name.
     pub fn build_killed_at(&self, extra: &[(&str, &str)], marker: &str) -> String {
-        let mut env = self.services.platform_env();
-        for (key, value) in extra {
-            env.retain(|(k, _)| k != key);
-            env.push(((*key).to_string(), (*value).to_string()));
-        }
+        let env = self.build_env(extra);
         crate::pack_cli::pack_build_killed_at(
             &self.image().0,
             &self.builder,
