@@ -6,6 +6,7 @@ use crate::go_archive::GoDistError;
 use crate::go_packages::{FlagLikePattern, GoCommandError};
 use crate::inventory::{InventoryError, ResolveError};
 use crate::netrc::NetrcError;
+use crate::processes::ProcfileReadError;
 use crate::sbom::SbomError;
 use go_cnb_common::go_mod::GoModError;
 
@@ -26,6 +27,7 @@ pub(crate) enum GoBuildpackError {
     UnsafeModulePath(String),
     GoPathLink(std::io::Error),
     Netrc(NetrcError),
+    Procfile(ProcfileReadError),
     Sbom(SbomError),
     PrepareBuildCache(std::io::Error),
 }

@@ -10,8 +10,10 @@ use crate::go_packages::{GoCommandError, PackageSource};
 use crate::go_watchdog::Stall;
 use crate::inventory::{InventoryError, ResolveError, VersionSource};
 use crate::netrc::NetrcError;
+use crate::processes::ProcfileReadError;
 use crate::truncate::for_display;
 use go_cnb_common::go_mod::GoModError;
+use go_cnb_common::procfile::ProcfileError;
 
 /// Declares the error ids: each variant and the id users read, quote and search for.
 macro_rules! error_ids {
@@ -67,6 +69,8 @@ error_ids! {
     NetrcWrite => "go/netrc/write",
     PackagesFlagLikePattern => "go/packages/flag-like-pattern",
     PackagesNoMainPackage => "go/packages/no-main-package",
+    ProcfileMalformed => "go/procfile/malformed",
+    ProcfileUnreadable => "go/procfile/unreadable",
     ResolveNoMatchingRelease => "go/resolve/no-matching-release",
     ResolveUnsupportedArch => "go/resolve/unsupported-arch",
     SbomWrite => "go/sbom/write",
@@ -204,6 +208,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
             source,
         ),
         GoBuildpackError::Netrc(error) => netrc_message(error),
+        GoBuildpackError::Procfile(error) => procfile_message(error),
         GoBuildpackError::Sbom(error) => message_with_details(
             ErrorId::SbomWrite,
             "Could not write the SBOM of the binaries",
@@ -211,6 +216,41 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
              The binaries were built; the SBOM describes them.\n\n\
              Retry the build; if it fails again, report it with this output.",
             error,
+        ),
+    }
+}
+
+fn procfile_message(error: &ProcfileReadError) -> String {
+    match error {
+        ProcfileReadError::Unreadable(path, source) => message_with_details(
+            ErrorId::ProcfileUnreadable,
+            "Could not read the Procfile",
+            &format!(
+                "Reading {} failed.\n\nMake sure it is a readable text file, committed with the app.",
+                path.display()
+            ),
+            source,
+        ),
+        ProcfileReadError::Malformed(path, ProcfileError::Malformed { line, content, problem }) => message(
+            ErrorId::ProcfileMalformed,
+            "The Procfile is malformed",
+            &format!(
+                "{}:{line}: {problem}\n\n    {}\n\n\
+                 Each line of a Procfile is `<process type>: <command>`, such as `web: myapp -port $PORT`; \
+                 blank lines and lines starting with `#` are skipped. Fix that line and build again.",
+                path.display(),
+                for_display(content),
+            ),
+        ),
+        ProcfileReadError::Malformed(path, ProcfileError::Duplicate { process_type, first_line, line }) => message(
+            ErrorId::ProcfileMalformed,
+            "The Procfile defines a process twice",
+            &format!(
+                "{}:{line}: `{}` is already defined on line {first_line}.\n\n\
+                 A platform runs one command per process type. Keep one of the two lines and build again.",
+                path.display(),
+                for_display(process_type),
+            ),
         ),
     }
 }

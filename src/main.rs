@@ -26,7 +26,6 @@ use bullet_stream::global::print;
 use bullet_stream::style;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::build_plan::BuildPlanBuilder;
-use libcnb::data::launch::{Launch, LaunchBuilder};
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, Env};
@@ -73,7 +72,7 @@ impl Buildpack for GoBuildpack {
             workspace.go_work(),
         )
         .map_err(GoBuildpackError::PackagePattern)?;
-        let has_procfile = app_dir.join("Procfile").is_file();
+        let procfile = processes::read_procfile(app_dir).map_err(GoBuildpackError::Procfile)?;
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
         let settings = go_settings::GoSettings::from_env(&env, app_dir, vendored);
         let netrc_sources = netrc::find_sources(&env).map_err(GoBuildpackError::Netrc)?;
@@ -169,15 +168,14 @@ impl Buildpack for GoBuildpack {
             .transpose()?;
 
         print::bullet("Processes");
-        let launch = register_processes(
-            has_procfile,
-            &binaries,
-            &target.gobin,
-            working_dir.as_deref(),
-        );
+        let plan =
+            processes::plan_processes(&binaries, &target.gobin, working_dir.as_deref(), &procfile);
+        processes::describe_processes(&plan, &procfile);
 
         print::all_done(&Some(started));
-        BuildResultBuilder::new().launch(launch).build()
+        BuildResultBuilder::new()
+            .launch(processes::launch(plan))
+            .build()
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {
@@ -292,22 +290,6 @@ fn compile_healing_module_cache(
         }
         result => result,
     }
-}
-
-/// One process per binary, unless a Procfile defines them.
-fn register_processes(
-    has_procfile: bool,
-    binaries: &[String],
-    gobin: &std::path::Path,
-    working_dir: Option<&std::path::Path>,
-) -> Launch {
-    if has_procfile {
-        print::sub_bullet("Not registering processes: the app has a Procfile, which the Procfile buildpack turns into processes");
-        return LaunchBuilder::new().build();
-    }
-    let plan = processes::plan_processes(binaries, gobin, working_dir);
-    processes::describe_processes(&plan);
-    processes::launch(plan)
 }
 
 fn main() {

@@ -7,6 +7,7 @@ pub mod go_version;
 pub mod go_work;
 pub mod inventory;
 pub mod netrc;
+pub mod procfile;
 
 /// Go's escaping of module paths and versions in proxy URLs and the module cache: an upper-case
 /// letter becomes `!` and the letter in lower case (`BurntSushi` → `!burnt!sushi`).

@@ -375,3 +375,19 @@ fn bad_goversion_env() {
         ConfigError::GoVersion(error)
     )));
 }
+
+#[test]
+fn malformed_procfiles() {
+    for text in [
+        "web: myapp\nworker myapp --queue jobs\n",
+        "web: a\nweb: b\n",
+    ] {
+        let error = go_cnb_common::procfile::parse_procfile(text).expect_err("malformed");
+        insta::assert_snapshot!(buildpack_error(GoBuildpackError::Procfile(
+            crate::processes::ProcfileReadError::Malformed(
+                std::path::PathBuf::from("/workspace/Procfile"),
+                error
+            )
+        )));
+    }
+}

@@ -207,18 +207,6 @@ fn without_go_mod_detect_fails_and_says_why() {
 }
 
 #[test]
-fn a_procfile_means_no_processes_are_registered() {
-    let app = app("root-main");
-    app.write("Procfile", "web: myapp\n");
-    let report = app.build_ok(&[]);
-    assert_contains(
-        &report.log,
-        "Not registering processes: the app has a Procfile",
-    );
-    assert_eq!(app.processes().expect("launch.toml"), Vec::new());
-}
-
-#[test]
 fn malformed_go_mod_fails_before_any_download() {
     let app = app("root-main");
     app.write("go.mod", "module myapp\n\ngo 1.25.0\ntoolchain 1.26\n");

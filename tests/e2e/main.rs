@@ -10,6 +10,7 @@ mod caches;
 mod go_in_image;
 mod killed_builds;
 mod module_server_faults;
+mod platforms;
 mod private_modules;
 mod real_modules;
 mod versions;

@@ -49,6 +49,8 @@ missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v musl-gcc >/dev/null || missing+=(musl-tools)
+# The registry the cache-image test publishes to, on loopback.
+command -v docker-registry >/dev/null || missing+=(docker-registry)
 if ((${#missing[@]})); then
   say "installing ${missing[*]} (apt-get)"
   apt-get update -qq
@@ -116,6 +118,19 @@ if [[ ! -f "$lifecycle_tgz" ]]; then
   cp "$repo/tools/platform/lifecycle.toml" "$staging/lifecycle.toml"
   tar -C "$staging" -czf "$lifecycle_tgz.new" lifecycle.toml lifecycle
   mv "$lifecycle_tgz.new" "$lifecycle_tgz"
+  rm -rf "$staging"
+fi
+
+# The same lifecycle offering only Platform API 0.7-0.9, as older lifecycles do: pack then
+# drives it with the Platform API of such platforms.
+lifecycle_old_tgz="$cache/lifecycle-platform-0.9-$( (echo "$lifecycle_key"; cat "$repo/tools/platform/lifecycle-platform-0.9.toml") | sha256sum | cut -c1-16).tgz"
+if [[ ! -f "$lifecycle_old_tgz" ]]; then
+  say "making the lifecycle that offers Platform API 0.7-0.9 only"
+  staging="$(mktemp -d "$cache/lifecycle.XXXXXX")"
+  tar -C "$staging" -xzf "$lifecycle_tgz"
+  cp "$repo/tools/platform/lifecycle-platform-0.9.toml" "$staging/lifecycle.toml"
+  tar -C "$staging" -czf "$lifecycle_old_tgz.new" lifecycle.toml lifecycle
+  mv "$lifecycle_old_tgz.new" "$lifecycle_old_tgz"
   rm -rf "$staging"
 fi
 
@@ -190,16 +205,49 @@ for arch in arm64 ppc64le; do
   fi
 done
 
+# Images derived from those for the platform tests (tests/e2e/platforms.rs), each bringing one
+# condition a builder may have: a container of the base image runs `script` as root, and is
+# committed with `changes`. Keyed by the base image and the recipe.
+derive_image() { # base, name, script, changes...
+  local base="$1" name="$2" script="$3" key old container args=()
+  shift 3
+  key="$( (image_id "$base"; echo "$script"; printf '%s\n' "$@") | sha256sum | cut -c1-16)"
+  [[ "$(image_key "$name")" == "$key" ]] && return
+  say "making the image $name"
+  old="$(image_id "$name")"
+  container="gocnb-derive-$$"
+  docker rm -f "$container" >/dev/null 2>&1 || true
+  docker run --name "$container" --user 0 --network none --entrypoint /bin/sh "$base" -c "$script" >/dev/null
+  for change in "$@" "LABEL gocnb.setup.key=$key"; do args+=(--change "$change"); done
+  docker commit "${args[@]}" "$container" "$name" >/dev/null
+  docker rm "$container" >/dev/null
+  remove_replaced "$old" "$name"
+}
+STACK_ID=io.gocnb.stacks.bookworm
+for kind in build run; do
+  base="gocnb/$kind:bookworm"
+  # A stack-style image, as builders made before targets declare them.
+  derive_image "$base" "$base-stack" ":" "LABEL io.buildpacks.stack.id=$STACK_ID"
+  # The cnb user as 1001:1001, as some base images have it.
+  derive_image "$base" "$base-uid1001" \
+    "sed -i 's/^cnb:x:1000:1000:/cnb:x:1001:1001:/' /etc/passwd && sed -i 's/^cnb:x:1000:/cnb:x:1001:/' /etc/group && chown -R 1001:1001 /home/cnb" \
+    "USER 1001:1001" "ENV CNB_USER_ID=1001" "ENV CNB_GROUP_ID=1001"
+done
+# A run image without CA certificates or /etc/os-release.
+derive_image "$RUN_IMAGE" "$RUN_IMAGE-bare" \
+  "rm -rf /etc/ssl/certs /usr/share/ca-certificates /etc/os-release /usr/lib/os-release" \
+  "USER 1000:1000"
+
 # --- The buildpack, packaged for the musl target, and the builders.
 say "packaging the buildpack (release, $MUSL_TARGET)"
 buildpack_dir="$(cd "$repo" && cargo run --quiet --locked --package e2e-harness -- package)"
+buildpack_key="$(find "$buildpack_dir" -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
 
-builder_key="$( (cat "$repo/tools/platform/builder.toml" "$lifecycle_tgz"
-  docker image inspect -f '{{.Id}}' "$BUILD_IMAGE" "$BUILD_IMAGE_NO_GIT" "$RUN_IMAGE" "$RUN_IMAGE-arm64" "$RUN_IMAGE-ppc64le"
-  find "$buildpack_dir" -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)"
-make_builder() { # name, build image, run image
-  local name="$1" build_image="$2" run_image="$3" staging old
-  if [[ "$(cat "$cache/${name//[\/:]/_}.key" 2>/dev/null)" == "$builder_key" ]] &&
+make_builder() { # name, builder.toml template, lifecycle, build image, run image
+  local name="$1" template="$2" lifecycle="$3" build_image="$4" run_image="$5" staging old key
+  key="$( (cat "$template" "$lifecycle"; echo "$buildpack_key"
+    docker image inspect -f '{{.Id}}' "$build_image" "$run_image") | sha256sum | cut -c1-16)"
+  if [[ "$(cat "$cache/${name//[\/:]/_}.key" 2>/dev/null)" == "$key" ]] &&
     docker image inspect "$name" >/dev/null 2>&1; then
     return
   fi
@@ -207,21 +255,30 @@ make_builder() { # name, build image, run image
   rm -f "$cache/${name//[\/:]/_}.key"
   staging="$(mktemp -d "$cache/builder.XXXXXX")"
   old="$(image_id "$name")"
-  sed -e "s|@LIFECYCLE@|$lifecycle_tgz|" -e "s|@BUILDPACK@|$buildpack_dir|" \
-    -e "s|@BUILD_IMAGE@|$build_image|" -e "s|@RUN_IMAGE@|$run_image|" \
-    "$repo/tools/platform/builder.toml" >"$staging/builder.toml"
+  sed -e "s|@LIFECYCLE@|$lifecycle|" -e "s|@BUILDPACK@|$buildpack_dir|" \
+    -e "s|@BUILD_IMAGE@|$build_image|" -e "s|@RUN_IMAGE@|$run_image|" -e "s|@STACK_ID@|$STACK_ID|" \
+    "$template" >"$staging/builder.toml"
   pack builder create "$name" --config "$staging/builder.toml" --pull-policy never \
     >"$cache/builder.log" 2>&1 || { cat "$cache/builder.log" >&2; fail "pack builder create failed (log above)"; }
   rm -rf "$staging"
   remove_replaced "$old" "$name"
-  echo "$builder_key" >"$cache/${name//[\/:]/_}.key"
+  echo "$key" >"$cache/${name//[\/:]/_}.key"
 }
-make_builder "$BUILDER" "$BUILD_IMAGE" "$RUN_IMAGE"
-make_builder "$BUILDER_NO_GIT" "$BUILD_IMAGE_NO_GIT" "$RUN_IMAGE"
-make_builder "$BUILDER-run-arm64" "$BUILD_IMAGE" "$RUN_IMAGE-arm64"
-make_builder "$BUILDER-run-ppc64le" "$BUILD_IMAGE" "$RUN_IMAGE-ppc64le"
-for name in "$BUILDER" "$BUILDER_NO_GIT" "$BUILDER-run-arm64" "$BUILDER-run-ppc64le"; do
-  pack config trusted-builders add "$name" >/dev/null
+targets_toml="$repo/tools/platform/builder.toml"
+builders=(
+  "$BUILDER $targets_toml $lifecycle_tgz $BUILD_IMAGE $RUN_IMAGE"
+  "$BUILDER_NO_GIT $targets_toml $lifecycle_tgz $BUILD_IMAGE_NO_GIT $RUN_IMAGE"
+  "$BUILDER-run-arm64 $targets_toml $lifecycle_tgz $BUILD_IMAGE $RUN_IMAGE-arm64"
+  "$BUILDER-run-ppc64le $targets_toml $lifecycle_tgz $BUILD_IMAGE $RUN_IMAGE-ppc64le"
+  "$BUILDER-stack $repo/tools/platform/builder-stack.toml $lifecycle_tgz $BUILD_IMAGE-stack $RUN_IMAGE-stack"
+  "$BUILDER-platform-0.9 $targets_toml $lifecycle_old_tgz $BUILD_IMAGE $RUN_IMAGE"
+  "$BUILDER-uid1001 $targets_toml $lifecycle_tgz $BUILD_IMAGE-uid1001 $RUN_IMAGE-uid1001"
+  "$BUILDER-bare-run $targets_toml $lifecycle_tgz $BUILD_IMAGE $RUN_IMAGE-bare"
+)
+for builder in "${builders[@]}"; do
+  # shellcheck disable=SC2086 # the fields are words without spaces
+  make_builder $builder
+  pack config trusted-builders add "${builder%% *}" >/dev/null
 done
 pack config pull-policy if-not-present >/dev/null
 

@@ -12,6 +12,7 @@ pub mod goproxy;
 pub mod layer_tar;
 pub mod pack_cli;
 pub mod package;
+pub mod registry;
 pub mod serve;
 pub mod services;
 pub mod test_app;

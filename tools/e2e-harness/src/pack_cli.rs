@@ -80,6 +80,68 @@ pub fn pack_build(
     }
 }
 
+/// A `pack build --publish` of `app` into `image` in a registry, with the build cache in the
+/// registry's `cache_image` (no volume), as kpack and Tekton build; `run_image` must be in a
+/// registry too. The build containers use the host's network to reach a loopback registry.
+/// Returns pack's output; a failed build is an error holding it.
+///
+/// # Errors
+/// When pack cannot be run or the build fails.
+pub fn pack_publish(
+    image: &str,
+    cache_image: &str,
+    run_image: &str,
+    builder: &str,
+    app: &Path,
+    buildpacks: &[&Path],
+    env: &[(String, String)],
+) -> Result<String, String> {
+    let mut command = Command::new("pack");
+    command
+        .args([
+            "build",
+            image,
+            "--builder",
+            builder,
+            "--run-image",
+            run_image,
+        ])
+        .args([
+            "--publish",
+            "--cache-image",
+            cache_image,
+            "--network",
+            "host",
+        ])
+        .args([
+            "--pull-policy",
+            "if-not-present",
+            "--trust-builder",
+            "--trust-extra-buildpacks",
+        ])
+        .arg("--path")
+        .arg(app);
+    for buildpack in buildpacks {
+        command.arg("--buildpack").arg(buildpack);
+    }
+    for (name, value) in env {
+        command.args(["--env", &format!("{name}={value}")]);
+    }
+    let output = command
+        .output()
+        .map_err(|e| format!("run pack: {e} (set it up with tools/platform/setup.sh)"))?;
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.success() {
+        Ok(log)
+    } else {
+        Err(log)
+    }
+}
+
 /// A `pack build` (see [`pack_build_command`]) whose build container is killed (`docker
 /// kill`, as a platform's timeout or an evicted pod does) as soon as its output shows
 /// `marker`. Returns pack's output.

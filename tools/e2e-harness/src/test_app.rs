@@ -59,10 +59,18 @@ pub fn buildpack_dir() -> &'static PathBuf {
     DIR.get_or_init(|| package_buildpack(&workspace_root()).expect("packaging the buildpack"))
 }
 
+/// A helper buildpack of the tests (`tools/e2e-harness/buildpacks/<name>`).
+#[must_use]
+pub fn test_buildpack_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("buildpacks")
+        .join(name)
+}
+
 /// A buildpack that runs after this one and lists what the build left in HOME, which a
 /// buildpack must not write to (HOME is not a layer: nothing there is kept or exported).
 fn home_probe_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("buildpacks/home-probe")
+    test_buildpack_dir("home-probe")
 }
 
 /// What a build did, as pack and the daemon tell.
@@ -105,6 +113,9 @@ pub struct TestApp {
     /// Mounted into the build container (`pack build --volume`), which libcnb-test cannot do:
     /// builds with volumes run pack directly, into an image of the harness's own naming.
     volumes: Vec<String>,
+    /// Helper buildpacks ([`test_buildpack_dir`]) before and after this one in the group.
+    before: Vec<PathBuf>,
+    after: Vec<PathBuf>,
 }
 
 impl Drop for TestApp {
@@ -145,6 +156,8 @@ pub fn app_on(fixture: &str, builder: &str) -> TestApp {
         image_name: RefCell::new(None),
         unpacked: RefCell::new(Vec::new()),
         volumes: Vec::new(),
+        before: Vec::new(),
+        after: Vec::new(),
     }
 }
 
@@ -213,6 +226,24 @@ fn layer_entry_mut<'a>(metadata: &'a mut Value, name: &str) -> Option<&'a mut Va
 const CACHE_METADATA: &str = "committed/io.buildpacks.lifecycle.cache.metadata";
 
 impl TestApp {
+    /// The app built in a group: the test buildpacks named `before` this buildpack and `after`
+    /// it (the home probe stays last).
+    #[must_use]
+    pub fn in_group(mut self, before: &[&str], after: &[&str]) -> Self {
+        self.before = before.iter().map(|name| test_buildpack_dir(name)).collect();
+        self.after = after.iter().map(|name| test_buildpack_dir(name)).collect();
+        self
+    }
+
+    /// The buildpacks of each build, in order.
+    pub fn buildpacks(&self) -> Vec<PathBuf> {
+        let mut buildpacks = self.before.clone();
+        buildpacks.push(buildpack_dir().clone());
+        buildpacks.extend(self.after.iter().cloned());
+        buildpacks.push(home_probe_dir());
+        buildpacks
+    }
+
     pub fn source(&self) -> PathBuf {
         self.dir.path().join("app")
     }
@@ -230,7 +261,7 @@ impl TestApp {
     }
 
     /// The services' platform env, with `extra` added or replacing its values.
-    fn build_env(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    pub fn build_env(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
         let mut env = self.services.platform_env();
         for (key, value) in extra {
             env.retain(|(k, _)| k != key);
@@ -247,10 +278,12 @@ impl TestApp {
         }
         let mut config = BuildConfig::new(&self.builder, self.source());
         config
-            .buildpacks([
-                BuildpackReference::Other(buildpack_dir().display().to_string()),
-                BuildpackReference::Other(home_probe_dir().display().to_string()),
-            ])
+            .buildpacks(
+                self.buildpacks()
+                    .iter()
+                    .map(|dir| BuildpackReference::Other(dir.display().to_string()))
+                    .collect::<Vec<_>>(),
+            )
             .target_triple(crate::package::target_triple())
             .envs(env)
             .expected_pack_result(expected.clone());
@@ -302,11 +335,12 @@ impl TestApp {
                 .unwrap_or_default()
                 .trim_start_matches('.')
         );
+        let buildpacks = self.buildpacks();
         let result = crate::pack_cli::pack_build(
             &image,
             &self.builder,
             &self.source(),
-            &[buildpack_dir().as_path(), home_probe_dir().as_path()],
+            &buildpacks.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
             env,
             &self.volumes,
         );
@@ -372,11 +406,12 @@ impl TestApp {
     /// output. The next build uses the same cache volume and image name.
     pub fn build_killed_at(&self, extra: &[(&str, &str)], marker: &str) -> String {
         let env = self.build_env(extra);
+        let buildpacks = self.buildpacks();
         crate::pack_cli::pack_build_killed_at(
             &self.image().0,
             &self.builder,
             &self.source(),
-            &[buildpack_dir().as_path(), home_probe_dir().as_path()],
+            &buildpacks.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
             &env,
             marker,
         )

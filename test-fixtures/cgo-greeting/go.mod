@@ -1,0 +1,3 @@
+module example.test/cgo-greeting
+
+go 1.25.0

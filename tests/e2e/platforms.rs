@@ -1,0 +1,227 @@
+//! End-to-end: the platforms beyond one laptop's `pack build`: builders with a `[stack]` (as
+//! kpack's), a lifecycle of older platforms, images of another uid, run images without
+//! certificates, registry cache images (kpack, Tekton), builds without their cache volume, and
+//! groups of buildpacks around this one (Heroku's: a Procfile buildpack after it, a
+//! buildpack providing C libraries before it, buildpacks that need `go` after it).
+
+use e2e_harness::pack_cli::pack_publish;
+use e2e_harness::registry::LocalRegistry;
+use e2e_harness::test_app::{
+    app, app_on, assert_contains, buildpack_dir, go_output, plain, DEFAULT_BUILDER,
+};
+
+const HELLO: &str = "hello from root-main, built with go1.25.5\n";
+
+/// The builder of `tools/platform/setup.sh` that brings `condition`.
+fn builder_with(condition: &str) -> String {
+    format!("{DEFAULT_BUILDER}-{condition}")
+}
+
+/// The lines of the buildpack's output from its `- Processes` header to the end.
+fn processes_section(log: &str) -> String {
+    let output = go_output(log);
+    output[output.find("- Processes").expect("a Processes section")..].to_string()
+}
+
+#[test]
+fn a_procfile_without_a_procfile_buildpack_gives_the_image_its_processes() {
+    let app = app("root-main");
+    app.write(
+        "Procfile",
+        "# on Heroku\nweb: myapp\nconsole: echo \"console on port $PORT\"\n",
+    );
+    let report = app.build_ok(&[]);
+    assert_eq!(
+        processes_section(&report.log),
+        "- Processes
+  - Registering the Procfile's processes too, so the image starts without a Procfile buildpack (one later in the build replaces them with its own)
+  - `myapp`: `/layers/gocnb_go/target/bin/myapp`
+  - `web`: `myapp` (Procfile) (default)
+  - `console`: `bash -c echo \"console on port $PORT\"` (Procfile)
+- Done (finished in <time>)"
+    );
+    app.assert_processes(&[("console", false), ("myapp", false), ("web", true)]);
+    assert_eq!(app.get(None), HELLO);
+    assert_eq!(
+        app.run_with(Some("console"), &[], &[("PORT", "1234")]),
+        "console on port 1234\n"
+    );
+}
+
+#[test]
+fn a_malformed_procfile_fails_before_any_download() {
+    let app = app("root-main");
+    app.write("Procfile", "web: myapp\nworker myapp\n");
+    let report = app.build_fails(&[]);
+    assert_eq!(
+        e2e_harness::test_app::error_block(&report.log, "! The Procfile is malformed"),
+        "! The Procfile is malformed
+!
+! /workspace/Procfile:2: expected `<process type>: <command>`
+!
+!     worker myapp
+!
+! Each line of a Procfile is `<process type>: <command>`, such as `web: myapp -port $PORT`; blank lines and lines starting with `#` are skipped. Fix that line and build again.
+!
+! Error id: go/procfile/malformed"
+    );
+    assert_eq!(app.services.downloads(), Vec::<String>::new());
+}
+
+#[test]
+fn a_procfile_buildpack_after_this_one_replaces_the_procfile_processes() {
+    let app = app("root-main").in_group(&[], &["procfile"]);
+    app.write("Procfile", "web: myapp\n");
+    let report = app.build_ok(&[]);
+    assert_contains(&report.log, "[procfile] web: myapp");
+    let processes = app.processes().expect("processes");
+    let web = processes
+        .iter()
+        .find(|process| process.process_type == "web")
+        .expect("a web process");
+    assert_eq!(web.command, ["bash", "-c", "exec myapp"], "{processes:?}");
+    assert!(web.default, "{processes:?}");
+    assert_eq!(app.get(None), HELLO);
+}
+
+#[test]
+fn a_c_library_from_a_buildpack_before_and_a_buildpack_after_that_runs_go() {
+    let app = app("cgo-greeting").in_group(&["c-library"], &["go-user"]);
+    let report = app.build_ok(&[]);
+    assert_contains(&report.log, "[c-library] libgreeting.a and greeting.h in");
+    // The buildpack after this one requires `go` and gets the release this one installed.
+    assert_contains(&report.log, "[go-user] go version go1.25.5 linux/amd64");
+    assert_eq!(app.get(None), "hello from libgreeting, through cgo\n");
+}
+
+#[test]
+fn the_buildpack_declares_any_stack_and_builds_on_a_stack_builder() {
+    let descriptor: toml::Table = toml::from_str(
+        &std::fs::read_to_string(buildpack_dir().join("buildpack.toml")).expect("buildpack.toml"),
+    )
+    .expect("TOML");
+    assert_eq!(
+        descriptor["stacks"].to_string(),
+        toml::Value::Array(vec![toml::Value::Table(toml::toml! { id = "*" })]).to_string()
+    );
+    let arches: Vec<&str> = descriptor["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .filter_map(|target| target["arch"].as_str())
+        .collect();
+    assert_eq!(arches, ["amd64", "arm64"]);
+
+    let app = app_on("root-main", &builder_with("stack"));
+    app.build_ok(&[]);
+    assert_eq!(app.get(None), HELLO);
+}
+
+#[test]
+fn a_lifecycle_offering_platform_api_0_7_to_0_9_builds_and_rebuilds() {
+    let builder = builder_with("platform-0.9");
+    let metadata = e2e_harness::docker::Image(builder.clone())
+        .json_label("io.buildpacks.builder.metadata")
+        .expect("the builder's metadata");
+    assert_eq!(
+        metadata["lifecycle"]["apis"]["platform"]["supported"],
+        serde_json::json!(["0.7", "0.8", "0.9"])
+    );
+    let app = app_on("root-main", &builder);
+    app.build_ok(&[]);
+    assert_eq!(app.get(None), HELLO);
+    let report = app.build_ok(&[]);
+    assert_contains(&report.log, "Reusing Go 1.25.5 from the cache");
+    assert_contains(&report.log, "Reusing the build cache");
+}
+
+#[test]
+fn images_whose_user_is_1001_build_and_rebuild_from_their_caches() {
+    let app = app_on("with-dependency", &builder_with("uid1001"));
+    app.build_ok(&[]);
+    let body = app.get(None);
+    let report = app.build_ok(&[]);
+    for kept in [
+        "Reusing Go 1.26.6 from the cache",
+        "Reusing the module cache",
+        "Reusing the build cache",
+        "Keeping the binaries of the last build",
+    ] {
+        assert_contains(&report.log, kept);
+    }
+    assert_eq!(app.get(None), body);
+}
+
+#[test]
+fn a_run_image_without_ca_certificates_or_os_release_still_builds() {
+    let app = app_on("root-main", &builder_with("bare-run"));
+    app.build_ok(&[]);
+    assert_eq!(app.get(None), HELLO);
+}
+
+#[test]
+fn a_rebuild_without_the_cache_volume_builds_from_scratch_and_reuses_the_image_layer() {
+    let app = app("root-main");
+    app.build_ok(&[]);
+    app.discard_cache().expect("remove the cache volume");
+    let report = app.build_ok(&[]);
+    for line in [
+        "Creating an empty module cache",
+        "Creating an empty build cache",
+    ] {
+        assert_contains(&report.log, line);
+    }
+    // The binaries come out the same, so the image's layer of them is reused.
+    assert_contains(&report.log, "Reusing layer 'gocnb/go:target'");
+    assert_eq!(app.get(None), HELLO);
+}
+
+#[test]
+fn publishing_with_a_registry_cache_image_reuses_it_on_the_next_build() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let registry = LocalRegistry::start(&dir.path().join("registry")).expect("registry");
+    let run_image = registry
+        .push("gocnb/run:bookworm")
+        .expect("push the run image");
+    let image = format!("{}/apps/root-main", registry.address());
+    let cache_image = format!("{}/apps/root-main-cache", registry.address());
+    let app = app("root-main");
+    let env = app.build_env(&[]);
+    let buildpacks = [buildpack_dir().as_path()];
+    let publish = || {
+        pack_publish(
+            &image,
+            &cache_image,
+            &run_image,
+            DEFAULT_BUILDER,
+            &app.source(),
+            &buildpacks,
+            &env,
+        )
+        .unwrap_or_else(|log| panic!("pack build --publish failed:\n{log}"))
+    };
+    let first = publish();
+    assert_contains(&first, "Creating an empty build cache");
+    let second = publish();
+    for kept in [
+        "Reusing Go 1.25.5 from the cache",
+        "Reusing the module cache",
+        "Reusing the build cache",
+        "Keeping the binaries of the last build",
+    ] {
+        assert_contains(&second, kept);
+    }
+    assert!(
+        !plain(&second).contains("Downloading Go"),
+        "the second build downloaded Go again:\n{second}"
+    );
+    e2e_harness::docker::docker(&["pull", &image]).expect("pull the published image");
+    let port = e2e_harness::free_port().expect("port");
+    let running =
+        e2e_harness::pack_cli::RunningContainer::start(&image, None, port).expect("docker run");
+    let response = e2e_harness::wait_for_http(port, "/", std::time::Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{e}\n{}", running.logs()));
+    assert_eq!(response.body, HELLO);
+    drop(running);
+    let _ = e2e_harness::docker::docker(&["image", "rm", &image]);
+}
