@@ -4,7 +4,7 @@
 //! groups of buildpacks around this one (Heroku's: a Procfile buildpack after it, a
 //! buildpack providing C libraries before it, buildpacks that need `go` after it).
 
-use e2e_harness::pack_cli::pack_publish;
+use e2e_harness::pack_cli::{Publish, RunningContainer};
 use e2e_harness::registry::LocalRegistry;
 use e2e_harness::test_app::{
     app, app_on, assert_contains, buildpack_dir, go_output, plain, DEFAULT_BUILDER,
@@ -176,33 +176,77 @@ fn a_rebuild_without_the_cache_volume_builds_from_scratch_and_reuses_the_image_l
     assert_eq!(app.get(None), HELLO);
 }
 
-#[test]
-fn publishing_with_a_registry_cache_image_reuses_it_on_the_next_build() {
+/// root-main built with `pack build --publish` into a registry, its cache in a cache image.
+struct PublishedApp {
+    run_image: String,
+    image: String,
+    cache_image: String,
+    app: e2e_harness::test_app::TestApp,
+    source: std::path::PathBuf,
+    buildpacks: Vec<std::path::PathBuf>,
+    env: Vec<(String, String)>,
+}
+
+impl PublishedApp {
+    fn new(registry: &LocalRegistry) -> Self {
+        let app = app("root-main");
+        PublishedApp {
+            run_image: registry
+                .push("gocnb/run:bookworm")
+                .expect("push the run image"),
+            image: format!("{}/apps/root-main", registry.address()),
+            cache_image: format!("{}/apps/root-main-cache", registry.address()),
+            source: app.source(),
+            buildpacks: vec![buildpack_dir().clone()],
+            env: app.build_env(&[]),
+            app,
+        }
+    }
+
+    fn publish(&self) -> Publish<'_> {
+        Publish {
+            image: &self.image,
+            cache_image: &self.cache_image,
+            run_image: &self.run_image,
+            builder: DEFAULT_BUILDER,
+            app: &self.source,
+            buildpacks: &self.buildpacks,
+            env: &self.env,
+        }
+    }
+
+    fn build_ok(&self) -> String {
+        self.publish()
+            .run()
+            .unwrap_or_else(|log| panic!("pack build --publish failed:\n{log}"))
+    }
+
+    /// What the published image's default process answers.
+    fn get(&self) -> String {
+        e2e_harness::docker::docker(&["pull", &self.image]).expect("pull the published image");
+        let port = e2e_harness::free_port().expect("port");
+        let running = RunningContainer::start(&self.image, None, port).expect("docker run");
+        let response = e2e_harness::wait_for_http(port, "/", std::time::Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("{e}\n{}", running.logs()));
+        drop(running);
+        let _ = e2e_harness::docker::docker(&["image", "rm", &self.image]);
+        response.body
+    }
+}
+
+fn local_registry() -> (tempfile::TempDir, LocalRegistry) {
     let dir = tempfile::tempdir().expect("tempdir");
     let registry = LocalRegistry::start(&dir.path().join("registry")).expect("registry");
-    let run_image = registry
-        .push("gocnb/run:bookworm")
-        .expect("push the run image");
-    let image = format!("{}/apps/root-main", registry.address());
-    let cache_image = format!("{}/apps/root-main-cache", registry.address());
-    let app = app("root-main");
-    let env = app.build_env(&[]);
-    let buildpacks = [buildpack_dir().as_path()];
-    let publish = || {
-        pack_publish(
-            &image,
-            &cache_image,
-            &run_image,
-            DEFAULT_BUILDER,
-            &app.source(),
-            &buildpacks,
-            &env,
-        )
-        .unwrap_or_else(|log| panic!("pack build --publish failed:\n{log}"))
-    };
-    let first = publish();
+    (dir, registry)
+}
+
+#[test]
+fn publishing_with_a_registry_cache_image_reuses_it_on_the_next_build() {
+    let (_dir, registry) = local_registry();
+    let published = PublishedApp::new(&registry);
+    let first = published.build_ok();
     assert_contains(&first, "Creating an empty build cache");
-    let second = publish();
+    let second = published.build_ok();
     for kept in [
         "Reusing Go 1.25.5 from the cache",
         "Reusing the module cache",
@@ -215,13 +259,45 @@ fn publishing_with_a_registry_cache_image_reuses_it_on_the_next_build() {
         !plain(&second).contains("Downloading Go"),
         "the second build downloaded Go again:\n{second}"
     );
-    e2e_harness::docker::docker(&["pull", &image]).expect("pull the published image");
-    let port = e2e_harness::free_port().expect("port");
-    let running =
-        e2e_harness::pack_cli::RunningContainer::start(&image, None, port).expect("docker run");
-    let response = e2e_harness::wait_for_http(port, "/", std::time::Duration::from_secs(30))
-        .unwrap_or_else(|e| panic!("{e}\n{}", running.logs()));
-    assert_eq!(response.body, HELLO);
-    drop(running);
-    let _ = e2e_harness::docker::docker(&["image", "rm", &image]);
+    assert_eq!(published.get(), HELLO);
+}
+
+#[test]
+fn a_registry_vanishing_mid_export_fails_the_build_and_poisons_nothing() {
+    let (_dir, mut registry) = local_registry();
+    let published = PublishedApp::new(&registry);
+    published.build_ok();
+    let edited = published
+        .app
+        .read("main.go")
+        .replace("hello from root-main", "hello again from root-main");
+    published.app.write("main.go", &edited);
+
+    let failed = published
+        .publish()
+        .run_interrupted("===> EXPORTING", || registry.stop())
+        .unwrap_or_else(|error| panic!("{error}"));
+    // The lifecycle names the registry it could not reach.
+    let error = plain(&failed)
+        .lines()
+        .skip_while(|line| !line.contains("===> EXPORTING"))
+        .find(|line| line.starts_with("ERROR: "))
+        .map(String::from)
+        .unwrap_or_else(|| panic!("no error after the export began:\n{failed}"));
+    assert!(
+        error.contains(&format!(
+            "{}: connect: connection refused",
+            registry.address()
+        )),
+        "{error}"
+    );
+
+    // The registry is back: the next build restores the last good cache image and publishes.
+    registry.restart().expect("restart the registry");
+    let healed = published.build_ok();
+    assert_contains(&healed, "Reusing Go 1.25.5 from the cache");
+    assert_eq!(
+        published.get(),
+        "hello again from root-main, built with go1.25.5\n"
+    );
 }

@@ -33,6 +33,9 @@ fi
 
 tar -czf "$out/gocnb-go-linux-$arch.tgz" -C "$dir" .
 cp package.toml "$dir/package.toml"
-pack buildpack package "$out/gocnb-go-linux-$arch.cnb" --config "$dir/package.toml" --format file
+# One target: with none, pack packages the directory once for every target buildpack.toml lists.
+pack buildpack package "$out/gocnb-go-linux-$arch.cnb" --config "$dir/package.toml" --format file \
+  --target "linux/$arch"
+[[ -f "$out/gocnb-go-linux-$arch.cnb" ]] || { echo "pack left no $out/gocnb-go-linux-$arch.cnb" >&2; exit 1; }
 echo "$out/gocnb-go-linux-$arch.tgz"
 echo "$out/gocnb-go-linux-$arch.cnb"

@@ -80,65 +80,99 @@ pub fn pack_build(
     }
 }
 
-/// A `pack build --publish` of `app` into `image` in a registry, with the build cache in the
-/// registry's `cache_image` (no volume), as kpack and Tekton build; `run_image` must be in a
-/// registry too. The build containers use the host's network to reach a loopback registry.
-/// Returns pack's output; a failed build is an error holding it.
-///
-/// # Errors
-/// When pack cannot be run or the build fails.
-pub fn pack_publish(
-    image: &str,
-    cache_image: &str,
-    run_image: &str,
-    builder: &str,
-    app: &Path,
-    buildpacks: &[&Path],
-    env: &[(String, String)],
-) -> Result<String, String> {
-    let mut command = Command::new("pack");
-    command
-        .args([
-            "build",
-            image,
-            "--builder",
-            builder,
-            "--run-image",
-            run_image,
-        ])
-        .args([
-            "--publish",
-            "--cache-image",
-            cache_image,
-            "--network",
-            "host",
-        ])
-        .args([
-            "--pull-policy",
-            "if-not-present",
-            "--trust-builder",
-            "--trust-extra-buildpacks",
-        ])
-        .arg("--path")
-        .arg(app);
-    for buildpack in buildpacks {
-        command.arg("--buildpack").arg(buildpack);
+/// Where and how a `pack build --publish` builds: the image and its build cache both in a
+/// registry, as kpack and Tekton build. `run_image` must be in a registry too.
+pub struct Publish<'a> {
+    pub image: &'a str,
+    pub cache_image: &'a str,
+    pub run_image: &'a str,
+    pub builder: &'a str,
+    pub app: &'a Path,
+    pub buildpacks: &'a [std::path::PathBuf],
+    pub env: &'a [(String, String)],
+}
+
+impl Publish<'_> {
+    /// The `pack build --publish --cache-image` command; its containers use the host's network
+    /// to reach a loopback registry.
+    fn command(&self) -> Command {
+        let mut command = Command::new("pack");
+        command
+            .args(["build", self.image, "--builder", self.builder])
+            .args(["--run-image", self.run_image, "--publish"])
+            .args(["--cache-image", self.cache_image, "--network", "host"])
+            .args(["--pull-policy", "if-not-present"])
+            .args(["--trust-builder", "--trust-extra-buildpacks"])
+            .arg("--path")
+            .arg(self.app);
+        for buildpack in self.buildpacks {
+            command.arg("--buildpack").arg(buildpack);
+        }
+        for (name, value) in self.env {
+            command.args(["--env", &format!("{name}={value}")]);
+        }
+        command
     }
-    for (name, value) in env {
-        command.args(["--env", &format!("{name}={value}")]);
+
+    /// Runs the build. Returns pack's output; a failed build is an error holding it.
+    ///
+    /// # Errors
+    /// When pack cannot be run or the build fails.
+    pub fn run(&self) -> Result<String, String> {
+        let output = self
+            .command()
+            .output()
+            .map_err(|e| format!("run pack: {e} (set it up with tools/platform/setup.sh)"))?;
+        let log = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if output.status.success() {
+            Ok(log)
+        } else {
+            Err(log)
+        }
     }
-    let output = command
-        .output()
-        .map_err(|e| format!("run pack: {e} (set it up with tools/platform/setup.sh)"))?;
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    if output.status.success() {
-        Ok(log)
-    } else {
-        Err(log)
+
+    /// Runs the build, calling `interrupt` as soon as its output shows `marker` (to take the
+    /// registry away, say). Returns the output of the build, which must fail.
+    ///
+    /// # Errors
+    /// When pack cannot be run, the marker never shows or the build succeeds.
+    pub fn run_interrupted(
+        &self,
+        marker: &str,
+        interrupt: impl FnOnce(),
+    ) -> Result<String, String> {
+        let log_file = tempfile::NamedTempFile::new().map_err(|e| format!("log file: {e}"))?;
+        let out = log_file.reopen().map_err(|e| format!("log file: {e}"))?;
+        let err = log_file.reopen().map_err(|e| format!("log file: {e}"))?;
+        let mut child = self
+            .command()
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| format!("run pack: {e}"))?;
+        let read = || std::fs::read_to_string(log_file.path()).unwrap_or_default();
+        let mut interrupt = Some(interrupt);
+        let status = loop {
+            if let Some(status) = child.try_wait().map_err(|e| format!("wait: {e}"))? {
+                break status;
+            }
+            if interrupt.is_some() && crate::plain(&read()).contains(marker) {
+                if let Some(interrupt) = interrupt.take() {
+                    interrupt();
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let log = read();
+        match (interrupt.is_none(), status.success()) {
+            (true, false) => Ok(log),
+            (true, true) => Err(format!("the build succeeded although interrupted:\n{log}")),
+            (false, _) => Err(format!("the build never showed {marker:?}:\n{log}")),
+        }
     }
 }
 
