@@ -36,6 +36,9 @@ cp package.toml "$dir/package.toml"
 # One target: with none, pack packages the directory once for every target buildpack.toml lists.
 pack buildpack package "$out/gocnb-go-linux-$arch.cnb" --config "$dir/package.toml" --format file \
   --target "linux/$arch"
-[[ -f "$out/gocnb-go-linux-$arch.cnb" ]] || { echo "pack left no $out/gocnb-go-linux-$arch.cnb" >&2; exit 1; }
+if ! tar -xOf "$out/gocnb-go-linux-$arch.cnb" 2>/dev/null | grep -aq "\"architecture\":\"$arch\""; then
+  echo "$out/gocnb-go-linux-$arch.cnb is missing, or its image config is not for $arch" >&2
+  exit 1
+fi
 echo "$out/gocnb-go-linux-$arch.tgz"
 echo "$out/gocnb-go-linux-$arch.cnb"
