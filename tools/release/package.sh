@@ -36,7 +36,7 @@ cp package.toml "$dir/package.toml"
 # One target: with none, pack packages the directory once for every target buildpack.toml lists.
 pack buildpack package "$out/gocnb-go-linux-$arch.cnb" --config "$dir/package.toml" --format file \
   --target "linux/$arch"
-if ! tar -xOf "$out/gocnb-go-linux-$arch.cnb" 2>/dev/null | grep -aq "\"architecture\":\"$arch\""; then
+if ! tar -xOf "$out/gocnb-go-linux-$arch.cnb" 2>/dev/null | grep -ac "\"architecture\":\"$arch\"" >/dev/null; then
   echo "$out/gocnb-go-linux-$arch.cnb is missing, or its image config is not for $arch" >&2
   exit 1
 fi
