@@ -126,7 +126,7 @@ fn several_binaries_without_web_get_no_default_and_a_warning() {
     let report = app.build_ok(&[]);
     assert_contains(
         &report.log,
-        "None of the binaries is named `web`, so the image has no default process.",
+        "None of the processes is named `web`, so the image has no default process.",
     );
     assert_contains(&report.log, "set GO_INSTALL_PACKAGE_SPEC");
     let processes = app.processes().expect("processes");
@@ -134,6 +134,16 @@ fn several_binaries_without_web_get_no_default_and_a_warning() {
     assert_eq!(processes.len(), 2);
     let body = app.get(Some("api"));
     assert_eq!(body, "hello from the web process\n");
+
+    // What the warning advises works on any builder: a Procfile `web:` line is the default.
+    app.write("Procfile", "web: api\n");
+    let report = app.build_ok(&[]);
+    assert!(
+        !plain(&report.log).contains("no default process"),
+        "{}",
+        report.log
+    );
+    assert_eq!(app.get(None), "hello from the web process\n");
 }
 
 #[test]

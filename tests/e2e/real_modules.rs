@@ -21,7 +21,7 @@ fn build_real(app: &TestApp) -> e2e_harness::test_app::BuildReport {
     let output = go_output(&report.log);
     assert!(
         !output.lines().any(|line| line.starts_with("! ")
-            && !line.starts_with("! None of the binaries is named `web`")
+            && !line.starts_with("! None of the processes is named `web`")
             && !line.starts_with("! Choose one of: name the package for the web server")),
         "a warning where nothing is wrong:\n{output}"
     );
@@ -71,7 +71,7 @@ fn a_cobra_cli_and_a_worker_become_processes_that_run() {
     let report = build_real(&app);
     assert_contains(
         &report.log,
-        "None of the binaries is named `web`, so the image has no default process.",
+        "None of the processes is named `web`, so the image has no default process.",
     );
     app.assert_processes(&[("gocnbctl", false), ("worker", false)]);
 
