@@ -38,6 +38,7 @@ fn a_procfile_without_a_procfile_buildpack_gives_the_image_its_processes() {
   - `myapp`: `/layers/gocnb_go/target/bin/myapp`
   - `web`: `myapp` (Procfile) (default)
   - `console`: `bash -c echo \"console on port $PORT\"` (Procfile)
+  - At launch, GOMEMLIMIT is 90% of the container's memory limit, when it has one (a GOMEMLIMIT you set wins; GO_MEMLIMIT_FROM_CGROUP=false turns it off)
 - Done (finished in <time>)"
     );
     app.assert_processes(&[("console", false), ("myapp", false), ("web", true)]);
@@ -282,8 +283,10 @@ fn a_registry_vanishing_mid_export_fails_the_build_and_poisons_nothing() {
         .lines()
         .skip_while(|line| !line.contains("===> EXPORTING"))
         .find(|line| line.starts_with("ERROR: "))
-        .map(String::from)
-        .unwrap_or_else(|| panic!("no error after the export began:\n{failed}"));
+        .map_or_else(
+            || panic!("no error after the export began:\n{failed}"),
+            String::from,
+        );
     assert!(
         error.contains(&format!(
             "{}: connect: connection refused",
