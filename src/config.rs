@@ -6,7 +6,7 @@ use go_cnb_common::go_version::{GoVersionRequirement, RequirementParseError};
 use libcnb::Env;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Config {
     /// `GOVERSION`: overrides every request in go.mod (classic Heroku buildpack compatibility).
     pub(crate) go_version: Option<GoVersionRequirement>,
@@ -24,8 +24,29 @@ pub(crate) struct Config {
     pub(crate) inventory: Option<String>,
     /// A `GOTOOLCHAIN` the user set; reported, then overridden with `local`.
     pub(crate) user_gotoolchain: Option<String>,
+    /// `GO_MEMLIMIT_FROM_CGROUP` (default true): set GOMEMLIMIT from the container's memory
+    /// limit at launch.
+    pub(crate) memlimit_from_cgroup: bool,
     /// `GO_DOWNLOAD_*`: time limits and attempts of the toolchain and inventory downloads.
     pub(crate) download_policy: DownloadPolicy,
+}
+
+impl Default for Config {
+    /// What an empty environment means.
+    fn default() -> Self {
+        Config {
+            go_version: None,
+            install_package_spec: Vec::new(),
+            linker: None,
+            install_tools_in_image: false,
+            setup_gopath_in_image: false,
+            dist_mirror: None,
+            inventory: None,
+            user_gotoolchain: None,
+            memlimit_from_cgroup: true,
+            download_policy: DownloadPolicy::default(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,12 +68,17 @@ fn non_empty(env: &Env, name: &str) -> Option<String> {
 }
 
 fn boolean(env: &Env, name: &'static str) -> Result<bool, ConfigError> {
+    boolean_or(env, name, false)
+}
+
+fn boolean_or(env: &Env, name: &'static str, default: bool) -> Result<bool, ConfigError> {
     match non_empty(env, name)
         .as_deref()
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
-        None | Some("false" | "0" | "no") => Ok(false),
+        None => Ok(default),
+        Some("false" | "0" | "no") => Ok(false),
         Some("true" | "1" | "yes") => Ok(true),
         Some(_) => Err(ConfigError::NotABoolean {
             name,
@@ -115,6 +141,7 @@ impl Config {
             dist_mirror: non_empty(env, "GO_DIST_MIRROR"),
             inventory: non_empty(env, "GO_INVENTORY"),
             user_gotoolchain: non_empty(env, "GOTOOLCHAIN").filter(|value| value != "local"),
+            memlimit_from_cgroup: boolean_or(env, "GO_MEMLIMIT_FROM_CGROUP", true)?,
             download_policy: download_policy(env)?,
         })
     }
@@ -148,6 +175,7 @@ mod tests {
             ("GO_DIST_MIRROR", "https://mirror.example/go/"),
             ("GO_INVENTORY", "/etc/go-inventory.toml"),
             ("GOTOOLCHAIN", "go1.27.0+auto"),
+            ("GO_MEMLIMIT_FROM_CGROUP", "false"),
         ]))
         .expect("valid config");
         assert_eq!(
@@ -172,6 +200,7 @@ mod tests {
         );
         assert_eq!(config.inventory.as_deref(), Some("/etc/go-inventory.toml"));
         assert_eq!(config.user_gotoolchain.as_deref(), Some("go1.27.0+auto"));
+        assert!(!config.memlimit_from_cgroup);
     }
 
     #[test]
@@ -199,6 +228,13 @@ mod tests {
         assert!(matches!(
             Config::from_env(&env(&[("GO_INSTALL_TOOLS_IN_IMAGE", "maybe")])),
             Err(ConfigError::NotABoolean { .. })
+        ));
+        assert!(matches!(
+            Config::from_env(&env(&[("GO_MEMLIMIT_FROM_CGROUP", "off")])),
+            Err(ConfigError::NotABoolean {
+                name: "GO_MEMLIMIT_FROM_CGROUP",
+                ..
+            })
         ));
         assert!(matches!(
             Config::from_env(&env(&[("GO_LINKER_SYMBOL", "main.version")])),

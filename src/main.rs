@@ -171,6 +171,7 @@ impl Buildpack for GoBuildpack {
         let plan =
             processes::plan_processes(&binaries, &target.gobin, working_dir.as_deref(), &procfile);
         processes::describe_processes(&plan, &procfile);
+        target.write_memlimit_program(config.memlimit_from_cgroup)?;
 
         print::all_done(&Some(started));
         BuildResultBuilder::new()

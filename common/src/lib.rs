@@ -6,6 +6,7 @@ pub mod go_mod;
 pub mod go_version;
 pub mod go_work;
 pub mod inventory;
+pub mod memlimit;
 pub mod netrc;
 pub mod procfile;
 

@@ -84,6 +84,31 @@ impl PreparedTarget {
     }
 }
 
+impl PreparedTarget {
+    /// Puts the exec.d program that sets GOMEMLIMIT from the container's memory limit at
+    /// launch (`src/bin/gomemlimit.rs`) into the layer, or takes it out.
+    pub(crate) fn write_memlimit_program(
+        &self,
+        from_cgroup: bool,
+    ) -> libcnb::Result<(), GoBuildpackError> {
+        if from_cgroup {
+            self.layer.write_exec_d_programs([(
+                "gomemlimit",
+                libcnb::additional_buildpack_binary_path!("gomemlimit"),
+            )])?;
+            print::sub_bullet(format!(
+                "At launch, GOMEMLIMIT is {}% of the container's memory limit, when it has one (a GOMEMLIMIT you set wins; GO_MEMLIMIT_FROM_CGROUP=false turns it off)",
+                go_cnb_common::memlimit::GOMEMLIMIT_PERCENT
+            ));
+        } else {
+            self.layer
+                .write_exec_d_programs(std::iter::empty::<(&str, PathBuf)>())?;
+            print::sub_bullet("GO_MEMLIMIT_FROM_CGROUP=false: GOMEMLIMIT is not set at launch");
+        }
+        Ok(())
+    }
+}
+
 /// Prepares the layer for the binaries, keeping the last build's when they can be reused.
 pub(crate) fn prepare_target(
     context: &BuildContext<GoBuildpack>,

@@ -39,6 +39,7 @@ fn root_main_package_builds_serves_and_rebuilds_from_cache() {
 - Processes
   - `myapp`: `/layers/gocnb_go/target/bin/myapp`
   - `web`: `/layers/gocnb_go/target/bin/myapp` (default)
+  - At launch, GOMEMLIMIT is 90% of the container's memory limit, when it has one (a GOMEMLIMIT you set wins; GO_MEMLIMIT_FROM_CGROUP=false turns it off)
 - Done (finished in <time>)"
     );
     assert_eq!(
@@ -86,6 +87,7 @@ fn root_main_package_builds_serves_and_rebuilds_from_cache() {
 - Processes
   - `myapp`: `/layers/gocnb_go/target/bin/myapp`
   - `web`: `/layers/gocnb_go/target/bin/myapp` (default)
+  - At launch, GOMEMLIMIT is 90% of the container's memory limit, when it has one (a GOMEMLIMIT you set wins; GO_MEMLIMIT_FROM_CGROUP=false turns it off)
 - Done (finished in <time>)"
     );
     assert_eq!(app.services.downloads(), Vec::<String>::new());

@@ -40,6 +40,7 @@ const HEALED_OUTPUTS: &str = r"## Go
 - Processes
   - `withdep`: `/layers/gocnb_go/target/bin/withdep`
   - `web`: `/layers/gocnb_go/target/bin/withdep` (default)
+  - At launch, GOMEMLIMIT is 90% of the container's memory limit, when it has one (a GOMEMLIMIT you set wins; GO_MEMLIMIT_FROM_CGROUP=false turns it off)
 - Done (finished in <time>)
 
 ====
@@ -76,6 +77,7 @@ const HEALED_OUTPUTS: &str = r"## Go
 - Processes
   - `withdep`: `/layers/gocnb_go/target/bin/withdep`
   - `web`: `/layers/gocnb_go/target/bin/withdep` (default)
+  - At launch, GOMEMLIMIT is 90% of the container's memory limit, when it has one (a GOMEMLIMIT you set wins; GO_MEMLIMIT_FROM_CGROUP=false turns it off)
 - Done (finished in <time>)
 
 ====
@@ -107,6 +109,7 @@ const HEALED_OUTPUTS: &str = r"## Go
 - Processes
   - `withdep`: `/layers/gocnb_go/target/bin/withdep`
   - `web`: `/layers/gocnb_go/target/bin/withdep` (default)
+  - At launch, GOMEMLIMIT is 90% of the container's memory limit, when it has one (a GOMEMLIMIT you set wins; GO_MEMLIMIT_FROM_CGROUP=false turns it off)
 - Done (finished in <time>)";
 
 #[test]

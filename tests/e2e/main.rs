@@ -9,6 +9,7 @@ mod build_settings;
 mod caches;
 mod go_in_image;
 mod killed_builds;
+mod launch;
 mod module_server_faults;
 mod platforms;
 mod private_modules;

@@ -149,6 +149,7 @@ fn a_heroku_install_comment_installs_migrate_from_a_dependency() {
 - Processes
   - `web`: `/layers/gocnb_go/target/bin/web` (default)
   - `migrate`: `/layers/gocnb_go/target/bin/migrate`
+  - At launch, GOMEMLIMIT is 90% of the container's memory limit, when it has one (a GOMEMLIMIT you set wins; GO_MEMLIMIT_FROM_CGROUP=false turns it off)
 - Done (finished in <time>)"
     );
     app.assert_processes(&[("migrate", false), ("web", true)]);

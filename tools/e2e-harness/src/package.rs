@@ -1,6 +1,7 @@
 //! Packages the buildpack as `cargo libcnb package` does: built for the musl target of this
 //! machine's architecture (what a builder image runs), in release mode, into
-//! `target/buildpack/<triple>/gocnb_go-<digest>` with buildpack.toml and bin/build, bin/detect.
+//! `target/buildpack/<triple>/gocnb_go-<digest>` with buildpack.toml, bin/build, bin/detect and
+//! the additional binaries (`.libcnb-cargo/additional-bin/`).
 //! The directory is named by its contents and never changed once there, so that a build still
 //! reading one packaging is never broken by another (a test run beside the set-up, say).
 
@@ -67,9 +68,19 @@ pub fn package_buildpack(workspace_root: &Path) -> Result<PathBuf, String> {
         &BTreeMap::new(),
     )
     .map_err(|e| format!("packaging the buildpack: {e}"))?;
+    // Every file: buildpack.toml, bin/build and the additional binaries (the exec.d program).
     let mut digest = Sha256::new();
-    for file in ["buildpack.toml", "bin/build"] {
-        let bytes = std::fs::read(staging.join(file)).map_err(|e| format!("read {file}: {e}"))?;
+    for file in crate::entries_under(&staging)
+        .iter()
+        .filter(|path| path.is_file())
+    {
+        let bytes = std::fs::read(file).map_err(|e| format!("read {}: {e}", file.display()))?;
+        digest.update(
+            file.strip_prefix(&staging)
+                .unwrap_or(file)
+                .as_os_str()
+                .as_encoded_bytes(),
+        );
         digest.update(&bytes);
     }
     let dir = parent.join(format!(
