@@ -11,6 +11,7 @@ mod go_packages;
 mod go_settings;
 mod go_watchdog;
 mod go_work;
+mod image_labels;
 mod inventory;
 mod layers;
 mod linker;
@@ -73,6 +74,7 @@ impl Buildpack for GoBuildpack {
         )
         .map_err(GoBuildpackError::PackagePattern)?;
         let procfile = processes::read_procfile(app_dir).map_err(GoBuildpackError::Procfile)?;
+        let labels = image_labels::source_labels(app_dir, &env);
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
         let settings = go_settings::GoSettings::from_env(&env, app_dir, vendored);
         let netrc_sources = netrc::find_sources(&env).map_err(GoBuildpackError::Netrc)?;
@@ -172,11 +174,13 @@ impl Buildpack for GoBuildpack {
             processes::plan_processes(&binaries, &target.gobin, working_dir.as_deref(), &procfile);
         processes::describe_processes(&plan, &procfile);
         target.write_memlimit_program(config.memlimit_from_cgroup)?;
+        image_labels::describe(&labels);
+
+        let mut launch = processes::launch(plan);
+        launch.labels = image_labels::launch_labels(labels).collect();
 
         print::all_done(&Some(started));
-        BuildResultBuilder::new()
-            .launch(processes::launch(plan))
-            .build()
+        BuildResultBuilder::new().launch(launch).build()
     }
 
     fn on_error(&self, error: libcnb::Error<Self::Error>) {

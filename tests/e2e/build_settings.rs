@@ -128,21 +128,64 @@ fn commit_app(app: &TestApp) -> String {
     git(&["rev-parse", "HEAD"])
 }
 
+/// The image's OCI labels of its source: (revision, source).
+fn source_labels(app: &TestApp) -> (Option<String>, Option<String>) {
+    let config = app.image().config().expect("image config");
+    let label = |key: &str| config["Labels"][key].as_str().map(String::from);
+    (
+        label("org.opencontainers.image.revision"),
+        label("org.opencontainers.image.source"),
+    )
+}
+
 #[test]
-fn a_git_checkout_gets_its_commit_stamped_where_git_exists() {
+fn a_git_checkout_gets_its_commit_stamped_where_git_exists_and_labels_the_image() {
     let app = app("root-main");
     let commit = commit_app(&app);
+    // A remote URL holding a token, as CI checkouts often have.
+    let remote = std::process::Command::new("git")
+        .args(["remote", "add", "origin"])
+        .arg("https://x-access-token:ghp_secret123@github.com/acme/shop.git")
+        .current_dir(app.source())
+        .status()
+        .expect("git remote add");
+    assert!(remote.success());
     let report = app.build_ok(&[]);
     assert_contains(
         &report.log,
         "- Stamping the git commit into the binaries (the app has a .git directory)",
     );
     let binary = image_binary(&app, "myapp");
-    assert_eq!(build_setting_of_file(&binary, "vcs.revision"), Some(commit));
+    assert_eq!(
+        build_setting_of_file(&binary, "vcs.revision").as_deref(),
+        Some(commit.as_str())
+    );
     assert_eq!(
         build_setting_of_file(&binary, "vcs").as_deref(),
         Some("git")
     );
+    assert_contains(
+        &report.log,
+        &format!(
+            "- Image labels\n  \
+             - org.opencontainers.image.revision={commit} (from the commit checked out in .git)\n  \
+             - org.opencontainers.image.source=https://github.com/acme/shop (from .git's origin remote)\n\
+             - Done"
+        ),
+    );
+    assert!(!report.log.contains("ghp_secret123"), "{}", report.log);
+    assert_eq!(
+        source_labels(&app),
+        (Some(commit), Some("https://github.com/acme/shop".into()))
+    );
+
+    // SOURCE_VERSION, which Heroku sets, names the revision instead.
+    let report = app.build_ok(&[("SOURCE_VERSION", "release-2026.12")]);
+    assert_contains(
+        &report.log,
+        "- org.opencontainers.image.revision=release-2026.12 (from SOURCE_VERSION)",
+    );
+    assert_eq!(source_labels(&app).0.as_deref(), Some("release-2026.12"));
 }
 
 #[test]
