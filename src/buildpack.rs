@@ -1,6 +1,7 @@
 //! The buildpack's type and the one error type its build returns. Apart from main.rs, so that
 //! the layers and the messages name them without importing the module that imports them.
 
+use crate::build_flags::BuildFlagsError;
 use crate::config::ConfigError;
 use crate::go_archive::GoDistError;
 use crate::go_packages::{FlagLikePattern, GoCommandError};
@@ -16,6 +17,7 @@ pub(crate) struct GoBuildpack;
 pub(crate) enum GoBuildpackError {
     GoMod(GoModError),
     Config(ConfigError),
+    BuildFlags(BuildFlagsError),
     Inventory(InventoryError),
     Resolve(ResolveError),
     GoDist(GoDistError),

@@ -189,7 +189,7 @@ mod tests {
         assert_eq!(
             config.linker,
             Some(LinkerDefinition::LdFlags(String::from(
-                "-ldflags=-X main.version=abc123"
+                "-X main.version=abc123"
             )))
         );
         assert!(config.install_tools_in_image);
@@ -214,7 +214,7 @@ mod tests {
         assert_eq!(
             config.linker,
             Some(LinkerDefinition::LdFlags(String::from(
-                "-ldflags=-X main.version=v1"
+                "-X main.version=v1"
             )))
         );
     }

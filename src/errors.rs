@@ -1,6 +1,7 @@
 //! Every message a user reads when the build fails: a heading, the facts and what to do, the
 //! underlying error apart as details for debugging, and a stable id to search for or quote.
 
+use crate::build_flags::BuildFlagsError;
 use crate::buildpack::GoBuildpackError;
 use crate::config::ConfigError;
 use crate::download::DownloadError;
@@ -47,6 +48,9 @@ error_ids! {
     CommandProxyStatus => "go/command/proxy-status",
     CommandStalled => "go/command/stalled",
     CommandTimeout => "go/command/timeout",
+    ConfigFlagsNotAFlagList => "go/config/flags-not-a-flag-list",
+    ConfigFlagsPatternConflict => "go/config/flags-pattern-conflict",
+    ConfigFlagsUnterminatedQuote => "go/config/flags-unterminated-quote",
     ConfigGoversion => "go/config/goversion",
     ConfigLinkerValueMissing => "go/config/linker-value-missing",
     ConfigNotABoolean => "go/config/not-a-boolean",
@@ -151,6 +155,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
             ),
         ),
         GoBuildpackError::Config(error) => config_message(error),
+        GoBuildpackError::BuildFlags(error) => build_flags_message(error),
         GoBuildpackError::Inventory(error) => inventory_message(error),
         GoBuildpackError::Resolve(error) => resolve_message(error),
         GoBuildpackError::GoDist(error) => go_dist_message(error),
@@ -250,6 +255,43 @@ fn procfile_message(error: &ProcfileReadError) -> String {
                  A platform runs one command per process type. Keep one of the two lines and build again.",
                 path.display(),
                 for_display(process_type),
+            ),
+        ),
+    }
+}
+
+fn build_flags_message(error: &BuildFlagsError) -> String {
+    match error {
+        BuildFlagsError::Unterminated { variable, value, error } => message(
+            ErrorId::ConfigFlagsUnterminatedQuote,
+            &format!("{variable} has a quote that is never closed"),
+            &format!(
+                "{variable} is set to `{}`: {error}.\n\n\
+                 The go command splits flags at spaces; a flag holding spaces is wrapped whole in '…' or \"…\", \
+                 such as `-X 'main.greeting=hello world'`. Close the quote and build again.",
+                for_display(value)
+            ),
+        ),
+        BuildFlagsError::NotAFlagList { variable, value } => message(
+            ErrorId::ConfigFlagsNotAFlagList,
+            &format!("{variable} must start with a flag"),
+            &format!(
+                "{variable} is set to `{}`, which does not start with `-`. The go command would read its first word as a package pattern (`pattern=flags`).\n\n\
+                 Set {variable} to flags only, such as `{}`; for flags that apply to some packages only, use GOFLAGS (`-{}=pattern=flags`) and leave {variable} unset.",
+                for_display(value),
+                if *variable == "GO_GCFLAGS" { "-N -l" } else { "-s -w" },
+                if *variable == "GO_GCFLAGS" { "gcflags" } else { "ldflags" },
+            ),
+        ),
+        BuildFlagsError::PatternInGoflags { flag, value, others } => message(
+            ErrorId::ConfigFlagsPatternConflict,
+            &format!("GOFLAGS' {flag} cannot be merged with {others}"),
+            &format!(
+                "GOFLAGS sets `{flag}={}`, which applies to the packages matching a pattern only, and {others} also set {flag}. \
+                 The go command keeps one {flag} per package, so one of them would be lost.\n\n\
+                 Either move the flags from GOFLAGS into {} (they then apply to every package), or keep them in GOFLAGS alone and unset {others}.",
+                for_display(value),
+                if *flag == "-gcflags" { "GO_GCFLAGS" } else { "GO_LDFLAGS" },
             ),
         ),
     }

@@ -1,5 +1,6 @@
 //! Which packages to build, and the go commands that build and find them.
 
+use crate::build_flags::BuildFlags;
 use crate::go_watchdog::{stream_watched, Stall, Watchdog, WatchedFailure};
 use crate::linker::{LinkerDefinition, TOOLEXEC_DEFINITION_ENV};
 use bullet_stream::global::print;
@@ -175,6 +176,7 @@ pub(crate) fn install_packages(
     env: &Env,
     app_dir: &Path,
     patterns: &[String],
+    flags: &BuildFlags,
     linker: Option<&LinkerDefinition>,
     stall_timeout: std::time::Duration,
 ) -> Result<(), GoCommandError> {
@@ -185,10 +187,9 @@ pub(crate) fn install_packages(
             .ok(),
         _ => None,
     };
+    let flag_args = flags.install_args();
     let mut args = vec!["install"];
-    if let Some(LinkerDefinition::LdFlags(flag)) = linker {
-        args.push(flag);
-    }
+    args.extend(flag_args.iter().map(String::as_str));
     args.extend(toolexec.as_deref());
     args.push("--");
     args.extend(patterns.iter().map(String::as_str));

@@ -190,7 +190,12 @@ impl GoSettings {
 /// the user's flags, their last `-tags` with `heroku` added, and `-modcacherw` (Go makes the
 /// module cache read-only by default; a read-only cache layer cannot be replaced).
 pub(crate) fn goflags(user: Option<&str>, vcs: VcsStamping) -> String {
-    let user_fields: Vec<&str> = user.unwrap_or_default().split_whitespace().collect();
+    // Split as the go command splits GOFLAGS, so a quoted entry (`'-ldflags=-s -w'`) stays one.
+    // A value it cannot split was refused before (build_flags.rs).
+    let user = user.unwrap_or_default();
+    let user_fields: Vec<String> = go_cnb_common::go_quoted::split(user)
+        .unwrap_or_else(|_| user.split_whitespace().map(String::from).collect());
+    let user_fields: Vec<&str> = user_fields.iter().map(String::as_str).collect();
     let is_tags = |field: &str| field.starts_with("-tags=") || field.starts_with("--tags=");
     let user_tags = user_fields
         .iter()
@@ -217,7 +222,7 @@ pub(crate) fn goflags(user: Option<&str>, vcs: VcsStamping) -> String {
         _ => format!("-tags={HEROKU_BUILD_TAG}"),
     });
     fields.push(String::from("-modcacherw"));
-    fields.join(" ")
+    go_cnb_common::go_quoted::join(&fields).unwrap_or_else(|| fields.join(" "))
 }
 
 /// Whether `program` is an executable file in one of PATH's directories (as the go command
@@ -243,6 +248,17 @@ mod tests {
         assert_eq!(
             goflags(Some("  "), VcsStamping::WithGit),
             "-trimpath -tags=heroku -modcacherw"
+        );
+    }
+
+    #[test]
+    fn quoted_goflags_entries_stay_whole() {
+        assert_eq!(
+            goflags(
+                Some("'-ldflags=-s -X main.a=b'  -mod=mod"),
+                VcsStamping::NoRepository
+            ),
+            "-trimpath '-ldflags=-s -X main.a=b' -mod=mod -tags=heroku -modcacherw"
         );
     }
 

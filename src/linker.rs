@@ -18,7 +18,7 @@ pub(crate) const TOOLEXEC_DEFINITION_ENV: &str = "GO_CNB_LINKER_DEFINITION";
 /// How the definition reaches the linker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum LinkerDefinition {
-    /// An `-ldflags=-X …` argument of `go install`.
+    /// `-X …` in the go command's quoting, for the `-ldflags` of `go install`.
     LdFlags(String),
     /// `symbol=value`, given to the linker by the buildpack as `-toolexec`.
     Toolexec(String),
@@ -27,16 +27,9 @@ pub(crate) enum LinkerDefinition {
 impl LinkerDefinition {
     pub(crate) fn new(symbol: &str, value: &str) -> Self {
         let field = format!("{symbol}={value}");
-        let needs_quotes = field.starts_with(['\'', '"'])
-            || field.chars().any(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
-        if !needs_quotes {
-            LinkerDefinition::LdFlags(format!("-ldflags=-X {field}"))
-        } else if !field.contains('\'') {
-            LinkerDefinition::LdFlags(format!("-ldflags=-X '{field}'"))
-        } else if !field.contains('"') {
-            LinkerDefinition::LdFlags(format!("-ldflags=-X \"{field}\""))
-        } else {
-            LinkerDefinition::Toolexec(field)
+        match go_cnb_common::go_quoted::join(&[String::from("-X"), field.clone()]) {
+            Some(flags) => LinkerDefinition::LdFlags(flags),
+            None => LinkerDefinition::Toolexec(field),
         }
     }
 }
@@ -107,14 +100,11 @@ mod tests {
     #[test]
     fn values_are_quoted_with_the_quote_they_lack() {
         let cases = [
-            ("v1.2.3", "-ldflags=-X main.version=v1.2.3"),
-            ("a b", "-ldflags=-X 'main.version=a b'"),
-            ("it's here", "-ldflags=-X \"main.version=it's here\""),
-            (
-                "say \"hi\" now",
-                "-ldflags=-X 'main.version=say \"hi\" now'",
-            ),
-            ("a\"b\"c'd", "-ldflags=-X main.version=a\"b\"c'd"),
+            ("v1.2.3", "-X main.version=v1.2.3"),
+            ("a b", "-X 'main.version=a b'"),
+            ("it's here", "-X \"main.version=it's here\""),
+            ("say \"hi\" now", "-X 'main.version=say \"hi\" now'"),
+            ("a\"b\"c'd", "-X main.version=a\"b\"c'd"),
         ];
         for (value, expected) in cases {
             assert_eq!(
@@ -131,27 +121,6 @@ mod tests {
             LinkerDefinition::new("main.v", "a \"b\" c'd"),
             LinkerDefinition::Toolexec(String::from("main.v=a \"b\" c'd"))
         );
-    }
-
-    /// How the go command (cmd/internal/quoted.Split) splits an `-ldflags` value.
-    fn go_split(flags: &str) -> Vec<String> {
-        let mut fields = Vec::new();
-        let mut rest = flags;
-        loop {
-            rest = rest.trim_start_matches([' ', '\t', '\n', '\r']);
-            let Some(first) = rest.chars().next() else {
-                return fields;
-            };
-            if first == '\'' || first == '"' {
-                let end = rest[1..].find(first).expect("terminated") + 1;
-                fields.push(rest[1..end].to_string());
-                rest = &rest[end + 1..];
-            } else {
-                let end = rest.find([' ', '\t', '\n', '\r']).unwrap_or(rest.len());
-                fields.push(rest[..end].to_string());
-                rest = &rest[end..];
-            }
-        }
     }
 
     #[test]
@@ -171,9 +140,8 @@ mod tests {
             else {
                 panic!("{value:?} needs no toolexec");
             };
-            let ldflags = flag.strip_prefix("-ldflags=").expect("ldflags");
             assert_eq!(
-                go_split(ldflags),
+                go_cnb_common::go_quoted::split(&flag).expect("balanced"),
                 vec![String::from("-X"), format!("main.version={value}")],
                 "{value:?} as {flag}"
             );

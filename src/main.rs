@@ -1,5 +1,6 @@
 //! A Cloud Native Buildpack for Go modules.
 
+mod build_flags;
 mod buildpack;
 mod config;
 mod download;
@@ -73,6 +74,8 @@ impl Buildpack for GoBuildpack {
             workspace.go_work(),
         )
         .map_err(GoBuildpackError::PackagePattern)?;
+        let build_flags = build_flags::BuildFlags::from_env(&env, config.linker.as_ref())
+            .map_err(GoBuildpackError::BuildFlags)?;
         let procfile = processes::read_procfile(app_dir).map_err(GoBuildpackError::Procfile)?;
         let labels = image_labels::source_labels(app_dir, &env);
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
@@ -141,6 +144,7 @@ impl Buildpack for GoBuildpack {
             workspace: &workspace,
             patterns: &patterns,
             package_source,
+            flags: &build_flags,
             linker: config.linker.as_ref(),
             vendored,
             stall_timeout: config.download_policy.go_stall_timeout,
@@ -244,6 +248,7 @@ struct BuildPlan<'a> {
     workspace: &'a go_work::WorkspaceMode,
     patterns: &'a [String],
     package_source: go_packages::PackageSource,
+    flags: &'a build_flags::BuildFlags,
     linker: Option<&'a linker::LinkerDefinition>,
     vendored: bool,
     stall_timeout: std::time::Duration,
@@ -273,7 +278,15 @@ fn compile(
         style::value(truncate::for_display(&plan.patterns.join(" "))),
         plan.package_source
     ));
-    go_packages::install_packages(env, app_dir, plan.patterns, plan.linker, plan.stall_timeout)?;
+    plan.flags.describe();
+    go_packages::install_packages(
+        env,
+        app_dir,
+        plan.patterns,
+        plan.flags,
+        plan.linker,
+        plan.stall_timeout,
+    )?;
     go_packages::list_main_packages(env, app_dir, plan.patterns, plan.package_source)
 }
 

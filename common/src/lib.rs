@@ -4,6 +4,7 @@
 pub mod build_info;
 pub mod git_source;
 pub mod go_mod;
+pub mod go_quoted;
 pub mod go_version;
 pub mod go_work;
 pub mod inventory;

@@ -391,3 +391,32 @@ fn malformed_procfiles() {
         )));
     }
 }
+
+#[test]
+fn build_flag_errors() {
+    use crate::build_flags::BuildFlagsError;
+    use go_cnb_common::go_quoted::UnterminatedQuote;
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::BuildFlags(
+        BuildFlagsError::Unterminated {
+            variable: "GO_LDFLAGS",
+            value: String::from("-s -X 'main.greeting=hello"),
+            error: UnterminatedQuote {
+                quote: '\'',
+                position: 7,
+            },
+        }
+    )));
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::BuildFlags(
+        BuildFlagsError::NotAFlagList {
+            variable: "GO_GCFLAGS",
+            value: String::from("all=-N -l"),
+        }
+    )));
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::BuildFlags(
+        BuildFlagsError::PatternInGoflags {
+            flag: "-ldflags",
+            value: String::from("all=-s"),
+            others: String::from("GO_LDFLAGS and GO_LINKER_SYMBOL"),
+        }
+    )));
+}

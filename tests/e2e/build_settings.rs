@@ -111,7 +111,7 @@ fn without_user_tags_the_heroku_tag_alone_is_set_and_overridden_variables_are_na
 }
 
 /// Makes the app a git repository with one commit; returns the commit.
-fn commit_app(app: &TestApp) -> String {
+pub(crate) fn commit_app(app: &TestApp) -> String {
     let git = |args: &[&str]| {
         let output = std::process::Command::new("git")
             .args(["-c", "user.name=Test", "-c", "user.email=test@example.test"])
@@ -208,4 +208,67 @@ fn a_git_checkout_builds_without_git_in_the_build_image() {
     );
     let body = app.get(None);
     assert_eq!(body, "hello from root-main, built with go1.25.5\n");
+}
+
+#[test]
+fn linker_and_compiler_flags_from_every_source_reach_go_install_exactly() {
+    let app = app("root-main");
+    app.write(
+        "main.go",
+        &app.read("main.go")
+            .replace(
+                "func main() {",
+                "var greeting, version string\n\nfunc main() {",
+            )
+            .replace(
+                "fmt.Fprintf(w, \"hello from root-main, built with %s\\n\", runtime.Version())",
+                "fmt.Fprintf(w, \"[%s] [%s] %s\\n\", greeting, version, runtime.Version())",
+            ),
+    );
+    let report = app.build_ok(&[
+        ("GOFLAGS", "-ldflags=-s"),
+        ("GO_LDFLAGS", "-w -X 'main.greeting=hello, wide world'"),
+        ("GO_GCFLAGS", "-N -l"),
+        ("GO_LINKER_SYMBOL", "main.version"),
+        ("GO_LINKER_VALUE", "v1 \"beta\""),
+    ]);
+    let ldflags = "-s -w -X 'main.greeting=hello, wide world' -X 'main.version=v1 \"beta\"'";
+    assert_contains(
+        &report.log,
+        &format!(
+            "- -ldflags {ldflags} (from GOFLAGS, GO_LDFLAGS, GO_LINKER_SYMBOL, in that order: a later flag wins)\n  \
+             - Running `go install -ldflags={ldflags} -gcflags=-N -l -- ./...`"
+        ),
+    );
+    assert_eq!(
+        app.get(None),
+        "[hello, wide world] [v1 \"beta\"] go1.25.5\n"
+    );
+    // GOFLAGS' -s (no symbol table) and GO_LDFLAGS' -w (no DWARF) both reached the linker
+    // (the go command does not record -ldflags in a binary built with -trimpath).
+    let binary = image_binary(&app, "myapp");
+    let bytes = std::fs::read(&binary).expect("read binary");
+    for section in [&b".symtab\0"[..], b".debug_info"] {
+        assert!(
+            !bytes.windows(section.len()).any(|w| w == section),
+            "{} is in the binary",
+            String::from_utf8_lossy(section)
+        );
+    }
+    assert_eq!(
+        build_setting_of_file(&binary, "-gcflags").as_deref(),
+        Some("-N -l")
+    );
+
+    let report = app.build_fails(&[("GO_LDFLAGS", "-X 'main.greeting=hello")]);
+    assert_eq!(
+        e2e_harness::test_app::error_block(&report.log, "! GO_LDFLAGS has a quote that is never closed"),
+        "! GO_LDFLAGS has a quote that is never closed
+!
+! GO_LDFLAGS is set to `-X 'main.greeting=hello`: the ' at character 4 is never closed.
+!
+! The go command splits flags at spaces; a flag holding spaces is wrapped whole in '…' or \"…\", such as `-X 'main.greeting=hello world'`. Close the quote and build again.
+!
+! Error id: go/config/flags-unterminated-quote"
+    );
 }

@@ -14,5 +14,6 @@ mod module_server_faults;
 mod platforms;
 mod private_modules;
 mod real_modules;
+mod reproducible;
 mod versions;
 mod workspace;
