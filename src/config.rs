@@ -6,6 +6,8 @@ use go_cnb_common::go_version::{GoVersionRequirement, RequirementParseError};
 use libcnb::Env;
 use std::time::Duration;
 
+// Each switch is its own user variable, independent of the others: no state machine hides here.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Config {
     /// `GOVERSION`: overrides every request in go.mod (classic Heroku buildpack compatibility).
@@ -16,6 +18,8 @@ pub(crate) struct Config {
     pub(crate) linker: Option<LinkerDefinition>,
     /// `GO_INSTALL_TOOLS_IN_IMAGE`: keep the Go toolchain in the image.
     pub(crate) install_tools_in_image: bool,
+    /// `GO_INSTALL_MODULE_TOOLS`: build the tools of go.mod's `tool` lines into the image.
+    pub(crate) install_module_tools: bool,
     /// `GO_SETUP_GOPATH_IN_IMAGE`: a Go workspace in the image, the app in `$GOPATH/src`.
     pub(crate) setup_gopath_in_image: bool,
     /// `GO_DIST_MIRROR`: base URL replacing `https://go.dev/dl/`.
@@ -39,6 +43,7 @@ impl Default for Config {
             install_package_spec: Vec::new(),
             linker: None,
             install_tools_in_image: false,
+            install_module_tools: false,
             setup_gopath_in_image: false,
             dist_mirror: None,
             inventory: None,
@@ -137,6 +142,7 @@ impl Config {
                 .unwrap_or_default(),
             linker,
             install_tools_in_image: boolean(env, "GO_INSTALL_TOOLS_IN_IMAGE")?,
+            install_module_tools: boolean(env, "GO_INSTALL_MODULE_TOOLS")?,
             setup_gopath_in_image: boolean(env, "GO_SETUP_GOPATH_IN_IMAGE")?,
             dist_mirror: non_empty(env, "GO_DIST_MIRROR"),
             inventory: non_empty(env, "GO_INVENTORY"),
@@ -176,6 +182,7 @@ mod tests {
             ("GO_INVENTORY", "/etc/go-inventory.toml"),
             ("GOTOOLCHAIN", "go1.27.0+auto"),
             ("GO_MEMLIMIT_FROM_CGROUP", "false"),
+            ("GO_INSTALL_MODULE_TOOLS", "yes"),
         ]))
         .expect("valid config");
         assert_eq!(
@@ -201,6 +208,7 @@ mod tests {
         assert_eq!(config.inventory.as_deref(), Some("/etc/go-inventory.toml"));
         assert_eq!(config.user_gotoolchain.as_deref(), Some("go1.27.0+auto"));
         assert!(!config.memlimit_from_cgroup);
+        assert!(config.install_module_tools);
     }
 
     #[test]

@@ -515,6 +515,7 @@ fn go_command_message(error: &GoCommandError) -> String {
                 PackageSource::HerokuInstallComment => "Change `// +heroku install` in go.mod to name packages that declare `package main`.",
                 PackageSource::AllPackages => "Add a `package main` with a `func main()` (at the module root, or under cmd/<name>/).",
                 PackageSource::WorkspaceModules => "Add a `package main` with a `func main()` to one of the modules go.work uses, or name the packages to build in GO_INSTALL_PACKAGE_SPEC.",
+                PackageSource::ModuleTools => "Add tools to go.mod with `go get -tool <package>`, or unset GO_INSTALL_MODULE_TOOLS.",
             };
             message(
                 ErrorId::PackagesNoMainPackage,

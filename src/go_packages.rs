@@ -16,6 +16,8 @@ pub(crate) enum PackageSource {
     HerokuInstallComment,
     AllPackages,
     WorkspaceModules,
+    /// The `tool` lines of go.mod (`GO_INSTALL_MODULE_TOOLS`).
+    ModuleTools,
 }
 
 impl std::fmt::Display for PackageSource {
@@ -27,6 +29,7 @@ impl std::fmt::Display for PackageSource {
             PackageSource::WorkspaceModules => {
                 "the default in workspace mode, every package of the modules go.work uses"
             }
+            PackageSource::ModuleTools => "the `tool` lines of go.mod",
         })
     }
 }

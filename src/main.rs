@@ -147,16 +147,29 @@ impl Buildpack for GoBuildpack {
             flags: &build_flags,
             linker: config.linker.as_ref(),
             vendored,
+            // In workspace mode the `tool` lines of every used module count.
+            module_tools: config.install_module_tools
+                && (!go_mod.tools.is_empty() || workspace.go_work().is_some()),
             stall_timeout: config.download_policy.go_stall_timeout,
         };
-        let packages = compile_healing_module_cache(&go_env, app_dir, &plan)
+        if config.install_module_tools && !plan.module_tools {
+            print::sub_bullet(
+                "GO_INSTALL_MODULE_TOOLS is set, but go.mod has no `tool` lines: there are no tools to build",
+            );
+        }
+        let compiled = compile_healing_module_cache(&go_env, app_dir, &plan)
             .map_err(GoBuildpackError::GoCommand)?;
-        let binaries: Vec<String> = packages.iter().map(|p| p.binary.clone()).collect();
-        target::remove_stale_binaries(&target.gobin, &binaries)?;
-        target.write_binaries_sbom(&go_mod.module_path, &binaries)?;
+        let binaries: Vec<String> = compiled.programs.iter().map(|p| p.binary.clone()).collect();
+        let in_image: Vec<String> = binaries
+            .iter()
+            .cloned()
+            .chain(compiled.tools.iter().map(|p| p.binary.clone()))
+            .collect();
+        target::remove_stale_binaries(&target.gobin, &in_image)?;
+        target.write_binaries_sbom(&go_mod.module_path, &in_image)?;
         go_build_cache::prune_unused_entries(&build_cache);
         if let Some(gopath) = &module_cache {
-            go_modules::prune_unrequired_modules(&go_env, app_dir, &patterns, gopath);
+            go_modules::prune_unrequired_modules(&go_env, app_dir, &plan.all_patterns(), gopath);
         }
         if gopath_source.is_some() {
             print::bullet("Go workspace in the image");
@@ -251,14 +264,37 @@ struct BuildPlan<'a> {
     flags: &'a build_flags::BuildFlags,
     linker: Option<&'a linker::LinkerDefinition>,
     vendored: bool,
+    /// `GO_INSTALL_MODULE_TOOLS`: the tools of go.mod's `tool` lines are built too.
+    module_tools: bool,
     stall_timeout: std::time::Duration,
+}
+
+impl BuildPlan<'_> {
+    /// Every pattern built: the packages, and `tool` (the go command's pattern for the module's
+    /// tools) when they are built too.
+    fn all_patterns(&self) -> Vec<String> {
+        let mut patterns = self.patterns.to_vec();
+        if self.module_tools {
+            patterns.push(String::from(MODULE_TOOLS_PATTERN));
+        }
+        patterns
+    }
+}
+
+/// The go command's pattern for the packages of go.mod's `tool` lines (Go 1.24+).
+const MODULE_TOOLS_PATTERN: &str = "tool";
+
+/// What `go install` built: the programs (each a process) and the module's tools (on PATH only).
+struct Compiled {
+    programs: Vec<go_packages::MainPackage>,
+    tools: Vec<go_packages::MainPackage>,
 }
 
 fn compile(
     env: &Env,
     app_dir: &std::path::Path,
     plan: &BuildPlan<'_>,
-) -> Result<Vec<go_packages::MainPackage>, go_packages::GoCommandError> {
+) -> Result<Compiled, go_packages::GoCommandError> {
     match plan.workspace {
         go_work::WorkspaceMode::On(work) => print::sub_bullet(format!(
             "Workspace mode ({}): building the modules it uses together: {}",
@@ -287,7 +323,31 @@ fn compile(
         plan.linker,
         plan.stall_timeout,
     )?;
-    go_packages::list_main_packages(env, app_dir, plan.patterns, plan.package_source)
+    let programs =
+        go_packages::list_main_packages(env, app_dir, plan.patterns, plan.package_source)?;
+    let tools = if plan.module_tools {
+        print::sub_bullet(
+            "Building the tools of go.mod's `tool` lines (GO_INSTALL_MODULE_TOOLS): on PATH in the image, not processes",
+        );
+        let tools_pattern = [String::from(MODULE_TOOLS_PATTERN)];
+        go_packages::install_packages(
+            env,
+            app_dir,
+            &tools_pattern,
+            plan.flags,
+            plan.linker,
+            plan.stall_timeout,
+        )?;
+        go_packages::list_main_packages(
+            env,
+            app_dir,
+            &tools_pattern,
+            go_packages::PackageSource::ModuleTools,
+        )?
+    } else {
+        Vec::new()
+    };
+    Ok(Compiled { programs, tools })
 }
 
 /// Compiles; when the go command fails on a file of the module cache and `go mod verify` finds
@@ -297,7 +357,7 @@ fn compile_healing_module_cache(
     env: &Env,
     app_dir: &std::path::Path,
     plan: &BuildPlan<'_>,
-) -> Result<Vec<go_packages::MainPackage>, go_packages::GoCommandError> {
+) -> Result<Compiled, go_packages::GoCommandError> {
     match compile(env, app_dir, plan) {
         Err(error) if !plan.vendored && go_modules::points_at_module_cache(&error, env) => {
             if go_modules::discard_if_corrupted(env, app_dir)? {

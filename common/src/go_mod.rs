@@ -18,6 +18,8 @@ pub struct GoMod {
     pub heroku_go_version: Option<GoVersionRequirement>,
     /// `// +heroku install <packages>`.
     pub heroku_install: Vec<String>,
+    /// The packages of `tool` lines (Go 1.24+): programs the module uses while developing.
+    pub tools: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -214,6 +216,7 @@ pub fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModError> {
     let mut toolchain = None;
     let mut heroku_go_version = None;
     let mut heroku_install = Vec::new();
+    let mut tools = Vec::new();
     for directive in directives(contents) {
         let malformed = |problem| directive.malformed(path, problem);
         match (directive.keyword, directive.arguments.as_slice()) {
@@ -229,6 +232,12 @@ pub fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModError> {
             }
             ("go", arguments) => go_line = Some(read_go_line(arguments).map_err(malformed)?),
             ("toolchain", arguments) => toolchain = read_toolchain(arguments).map_err(malformed)?,
+            ("tool", [package]) => tools.push(unquote(package)),
+            ("tool", _) => {
+                return Err(malformed(String::from(
+                    "`tool` takes exactly one package path, such as `tool golang.org/x/tools/cmd/stringer`",
+                )))
+            }
             _ => {}
         }
     }
@@ -241,6 +250,7 @@ pub fn parse_go_mod(contents: &str, path: &Path) -> Result<GoMod, GoModError> {
         toolchain,
         heroku_go_version,
         heroku_install,
+        tools,
     })
 }
 
@@ -268,6 +278,26 @@ mod tests {
             Some("1.26.1")
         );
         assert!(go_mod.heroku_install.is_empty());
+    }
+
+    #[test]
+    fn reads_tool_lines_and_blocks() {
+        let go_mod = parse(
+            "module m\ngo 1.24\ntool example.com/gen // generator\ntool (\n\t\"example.com/lint/cmd/lint\"\n\n\texample.com/other\n)\nrequire example.com/gen v1.0.0\n",
+        )
+        .expect("parses");
+        assert_eq!(
+            go_mod.tools,
+            [
+                "example.com/gen",
+                "example.com/lint/cmd/lint",
+                "example.com/other"
+            ]
+        );
+        let error = parse("module m\ntool a b\n").expect_err("two paths");
+        assert!(error
+            .to_string()
+            .contains("go.mod:2: `tool` takes exactly one package path"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod go_in_image;
 mod killed_builds;
 mod launch;
 mod module_server_faults;
+mod module_tools;
 mod platforms;
 mod private_modules;
 mod real_modules;

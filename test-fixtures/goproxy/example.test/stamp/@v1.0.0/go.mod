@@ -1,0 +1,3 @@
+module example.test/stamp
+
+go 1.22
