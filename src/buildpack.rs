@@ -6,6 +6,7 @@ use crate::config::ConfigError;
 use crate::go_archive::GoDistError;
 use crate::go_packages::{FlagLikePattern, GoCommandError};
 use crate::inventory::{InventoryError, ResolveError};
+use crate::keep_files::KeepFilesError;
 use crate::netrc::NetrcError;
 use crate::processes::ProcfileReadError;
 use crate::sbom::SbomError;
@@ -30,6 +31,7 @@ pub(crate) enum GoBuildpackError {
     GoPathLink(std::io::Error),
     Netrc(NetrcError),
     Procfile(ProcfileReadError),
+    KeepFiles(KeepFilesError),
     Sbom(SbomError),
     PrepareBuildCache(std::io::Error),
 }

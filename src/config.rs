@@ -1,6 +1,7 @@
 //! The buildpack's configuration: platform environment variables.
 
 use crate::download::DownloadPolicy;
+use crate::keep_files::{KeepFiles, KeepFilesError};
 use crate::linker::LinkerDefinition;
 use go_cnb_common::go_version::{GoVersionRequirement, RequirementParseError};
 use libcnb::Env;
@@ -31,6 +32,8 @@ pub(crate) struct Config {
     /// `GO_MEMLIMIT_FROM_CGROUP` (default true): set GOMEMLIMIT from the container's memory
     /// limit at launch.
     pub(crate) memlimit_from_cgroup: bool,
+    /// `GO_KEEP_FILES`: the app directory of the image keeps only these globs' files.
+    pub(crate) keep_files: Option<KeepFiles>,
     /// `GO_DOWNLOAD_*`: time limits and attempts of the toolchain and inventory downloads.
     pub(crate) download_policy: DownloadPolicy,
 }
@@ -49,6 +52,7 @@ impl Default for Config {
             inventory: None,
             user_gotoolchain: None,
             memlimit_from_cgroup: true,
+            keep_files: None,
             download_policy: DownloadPolicy::default(),
         }
     }
@@ -64,6 +68,11 @@ pub(crate) enum ConfigError {
     LinkerValueMissing,
     #[error("{name}={value} is not a whole number of at least 1")]
     NotAPositiveNumber { name: &'static str, value: String },
+    #[error(transparent)]
+    KeepFiles(KeepFilesError),
+    /// The Go workspace in the image is the app's source: it cannot be cleared.
+    #[error("GO_KEEP_FILES and GO_SETUP_GOPATH_IN_IMAGE are both set")]
+    KeepFilesWithGopath,
 }
 
 fn non_empty(env: &Env, name: &str) -> Option<String> {
@@ -135,6 +144,13 @@ impl Config {
             )),
             None => None,
         };
+        let keep_files = non_empty(env, "GO_KEEP_FILES")
+            .map(|value| KeepFiles::parse(&value).map_err(ConfigError::KeepFiles))
+            .transpose()?;
+        let setup_gopath_in_image = boolean(env, "GO_SETUP_GOPATH_IN_IMAGE")?;
+        if keep_files.is_some() && setup_gopath_in_image {
+            return Err(ConfigError::KeepFilesWithGopath);
+        }
         Ok(Config {
             go_version,
             install_package_spec: non_empty(env, "GO_INSTALL_PACKAGE_SPEC")
@@ -143,11 +159,12 @@ impl Config {
             linker,
             install_tools_in_image: boolean(env, "GO_INSTALL_TOOLS_IN_IMAGE")?,
             install_module_tools: boolean(env, "GO_INSTALL_MODULE_TOOLS")?,
-            setup_gopath_in_image: boolean(env, "GO_SETUP_GOPATH_IN_IMAGE")?,
+            setup_gopath_in_image,
             dist_mirror: non_empty(env, "GO_DIST_MIRROR"),
             inventory: non_empty(env, "GO_INVENTORY"),
             user_gotoolchain: non_empty(env, "GOTOOLCHAIN").filter(|value| value != "local"),
             memlimit_from_cgroup: boolean_or(env, "GO_MEMLIMIT_FROM_CGROUP", true)?,
+            keep_files,
             download_policy: download_policy(env)?,
         })
     }

@@ -10,6 +10,7 @@ use crate::go_failure::{GoFailure, NetworkFault, NetworkFaultKind};
 use crate::go_packages::{GoCommandError, PackageSource};
 use crate::go_watchdog::Stall;
 use crate::inventory::{InventoryError, ResolveError, VersionSource};
+use crate::keep_files::KeepFilesError;
 use crate::netrc::NetrcError;
 use crate::processes::ProcfileReadError;
 use crate::truncate::for_display;
@@ -52,9 +53,12 @@ error_ids! {
     ConfigFlagsPatternConflict => "go/config/flags-pattern-conflict",
     ConfigFlagsUnterminatedQuote => "go/config/flags-unterminated-quote",
     ConfigGoversion => "go/config/goversion",
+    ConfigKeepFilesGlob => "go/config/keep-files-glob",
+    ConfigKeepFilesWithGopath => "go/config/keep-files-with-gopath",
     ConfigLinkerValueMissing => "go/config/linker-value-missing",
     ConfigNotABoolean => "go/config/not-a-boolean",
     ConfigNotANumber => "go/config/not-a-number",
+    KeepFilesRemove => "go/keep-files/remove",
     DownloadChecksum => "go/download/checksum",
     DownloadFailed => "go/download/failed",
     DownloadUnpack => "go/download/unpack",
@@ -214,6 +218,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
         ),
         GoBuildpackError::Netrc(error) => netrc_message(error),
         GoBuildpackError::Procfile(error) => procfile_message(error),
+        GoBuildpackError::KeepFiles(error) => keep_files_remove_message(error),
         GoBuildpackError::Sbom(error) => message_with_details(
             ErrorId::SbomWrite,
             "Could not write the SBOM of the binaries",
@@ -297,6 +302,17 @@ fn build_flags_message(error: &BuildFlagsError) -> String {
     }
 }
 
+fn keep_files_remove_message(error: &KeepFilesError) -> String {
+    message_with_details(
+        ErrorId::KeepFilesRemove,
+        "Could not clear the app directory",
+        "GO_KEEP_FILES asked for the app directory of the image to keep only the files its globs match, and removing one of the others failed. \
+         The binaries were built.\n\n\
+         Retry the build; if it fails again, unset GO_KEEP_FILES and report it with this output.",
+        error,
+    )
+}
+
 fn config_message(error: &ConfigError) -> String {
     match error {
         ConfigError::GoVersion(parse_error) => message(
@@ -321,6 +337,23 @@ fn config_message(error: &ConfigError) -> String {
             "GO_LINKER_SYMBOL has no value",
             "GO_LINKER_SYMBOL names the variable to set with `-ldflags -X`, but neither GO_LINKER_VALUE nor SOURCE_VERSION is set.\n\n\
              Set GO_LINKER_VALUE to the value to embed, or unset GO_LINKER_SYMBOL.",
+        ),
+        ConfigError::KeepFiles(KeepFilesError::BadGlob { pattern, reason }) => message(
+            ErrorId::ConfigKeepFilesGlob,
+            "GO_KEEP_FILES has a glob that cannot be used",
+            &format!(
+                "`{}`: {reason}.\n\n\
+                 Set GO_KEEP_FILES to globs relative to the app directory, separated by `:`, such as `templates/**:static/**:migrations/*.sql` \
+                 (`*` matches within one directory, `**` across directories), or unset it to keep the whole app directory.",
+                for_display(pattern)
+            ),
+        ),
+        ConfigError::KeepFiles(error @ KeepFilesError::Remove { .. }) => keep_files_remove_message(error),
+        ConfigError::KeepFilesWithGopath => message(
+            ErrorId::ConfigKeepFilesWithGopath,
+            "GO_KEEP_FILES cannot be used with GO_SETUP_GOPATH_IN_IMAGE",
+            "GO_SETUP_GOPATH_IN_IMAGE puts the app's source in the image as a Go workspace, and GO_KEEP_FILES removes that source from the image.\n\n\
+             Unset one of them.",
         ),
         ConfigError::NotAPositiveNumber { name, value } => message(
             ErrorId::ConfigNotANumber,

@@ -14,6 +14,7 @@ mod go_watchdog;
 mod go_work;
 mod image_labels;
 mod inventory;
+mod keep_files;
 mod layers;
 mod linker;
 mod netrc;
@@ -193,6 +194,12 @@ impl Buildpack for GoBuildpack {
         target.write_memlimit_program(config.memlimit_from_cgroup)?;
         image_labels::describe(&labels);
 
+        if let Some(keep_files) = &config.keep_files {
+            print::bullet("App directory");
+            keep_files
+                .clear_app_dir(app_dir)
+                .map_err(GoBuildpackError::KeepFiles)?;
+        }
         let mut launch = processes::launch(plan);
         launch.labels = image_labels::launch_labels(labels).collect();
 

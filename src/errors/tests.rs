@@ -420,3 +420,22 @@ fn build_flag_errors() {
         }
     )));
 }
+
+#[test]
+fn keep_files_errors() {
+    use crate::config::ConfigError;
+    use crate::keep_files::{KeepFiles, KeepFilesError};
+    let bad_glob = KeepFiles::parse("templates/**:static/[a-").expect_err("unclosed class");
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
+        ConfigError::KeepFiles(bad_glob)
+    )));
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::Config(
+        ConfigError::KeepFilesWithGopath
+    )));
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::KeepFiles(
+        KeepFilesError::Remove {
+            path: std::path::PathBuf::from("/workspace/main.go"),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        }
+    )));
+}

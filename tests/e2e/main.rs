@@ -8,6 +8,7 @@ mod basics;
 mod build_settings;
 mod caches;
 mod go_in_image;
+mod keep_files;
 mod killed_builds;
 mod launch;
 mod module_server_faults;
