@@ -8,6 +8,7 @@ use crate::go_packages::{FlagLikePattern, GoCommandError};
 use crate::inventory::{InventoryError, ResolveError};
 use crate::keep_files::KeepFilesError;
 use crate::netrc::NetrcError;
+use crate::peer_variables::PeerVariableError;
 use crate::processes::ProcfileReadError;
 use crate::sbom::SbomError;
 use go_cnb_common::go_mod::GoModError;
@@ -31,6 +32,7 @@ pub(crate) enum GoBuildpackError {
     GoPathLink(std::io::Error),
     Netrc(NetrcError),
     Procfile(ProcfileReadError),
+    PeerVariable(PeerVariableError),
     KeepFiles(KeepFilesError),
     Sbom(SbomError),
     PrepareBuildCache(std::io::Error),

@@ -12,6 +12,7 @@ use crate::go_watchdog::Stall;
 use crate::inventory::{InventoryError, ResolveError, VersionSource};
 use crate::keep_files::KeepFilesError;
 use crate::netrc::NetrcError;
+use crate::peer_variables::PeerVariableError;
 use crate::processes::ProcfileReadError;
 use crate::truncate::for_display;
 use go_cnb_common::go_mod::GoModError;
@@ -77,6 +78,9 @@ error_ids! {
     NetrcWrite => "go/netrc/write",
     PackagesFlagLikePattern => "go/packages/flag-like-pattern",
     PackagesNoMainPackage => "go/packages/no-main-package",
+    PeerVariableConflict => "go/peer-variable/conflict",
+    PeerVariableNotABoolean => "go/peer-variable/not-a-boolean",
+    PeerVariableRefused => "go/peer-variable/refused",
     ProcfileMalformed => "go/procfile/malformed",
     ProcfileUnreadable => "go/procfile/unreadable",
     ResolveNoMatchingRelease => "go/resolve/no-matching-release",
@@ -218,6 +222,7 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
         ),
         GoBuildpackError::Netrc(error) => netrc_message(error),
         GoBuildpackError::Procfile(error) => procfile_message(error),
+        GoBuildpackError::PeerVariable(error) => peer_variable_message(error),
         GoBuildpackError::KeepFiles(error) => keep_files_remove_message(error),
         GoBuildpackError::Sbom(error) => message_with_details(
             ErrorId::SbomWrite,
@@ -311,6 +316,39 @@ fn keep_files_remove_message(error: &KeepFilesError) -> String {
          Retry the build; if it fails again, unset GO_KEEP_FILES and report it with this output.",
         error,
     )
+}
+
+fn peer_variable_message(error: &PeerVariableError) -> String {
+    match error {
+        PeerVariableError::Conflict { peer, peer_value, ours, our_value } => message(
+            ErrorId::PeerVariableConflict,
+            &format!("{peer} and {ours} disagree"),
+            &format!(
+                "{peer} (a variable of another Go buildpack) is set to `{}`, which this buildpack reads as {ours}, \
+                 and {ours} is set to `{}`. Neither wins over the other: a build would silently ignore one of them.\n\n\
+                 Keep one of the two: unset {peer}, or unset {ours}.",
+                for_display(peer_value),
+                for_display(our_value),
+            ),
+        ),
+        PeerVariableError::Refused { peer, value, instead } => message(
+            ErrorId::PeerVariableRefused,
+            &format!("{peer} is not supported by this buildpack"),
+            &format!(
+                "{peer} (a variable of another Go buildpack) is set to `{}`, and this buildpack has no variable with the same meaning.\n\n{instead} Then unset {peer}.",
+                for_display(value),
+            ),
+        ),
+        PeerVariableError::NotABoolean { value } => message(
+            ErrorId::PeerVariableNotABoolean,
+            "GOOGLE_CLEAR_SOURCE must be true or false",
+            &format!(
+                "GOOGLE_CLEAR_SOURCE is set to `{}`. This buildpack reads `true` as GO_KEEP_FILES keeping only the Procfile and project.toml.\n\n\
+                 Set it to `true` or `false`, or use GO_KEEP_FILES to keep templates and assets too.",
+                for_display(value)
+            ),
+        ),
+    }
 }
 
 fn config_message(error: &ConfigError) -> String {

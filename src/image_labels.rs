@@ -42,13 +42,25 @@ pub(crate) fn source_labels(app_dir: &Path, env: &Env) -> Vec<ImageLabel> {
                 origin: "the commit checked out in .git",
             })
         });
-    let source = read("config")
-        .and_then(|config| git_source::remote_url(&config, "origin"))
-        .and_then(|url| git_source::public_source_url(&url))
+    // Paketo's BP_OCI_SOURCE, when set, says it outright.
+    let source = env
+        .get_string_lossy("BP_OCI_SOURCE")
+        .map(|value| value.trim().to_string())
+        .filter(|value| !value.is_empty())
         .map(|value| ImageLabel {
             key: SOURCE,
             value,
-            origin: ".git's origin remote",
+            origin: "BP_OCI_SOURCE",
+        })
+        .or_else(|| {
+            read("config")
+                .and_then(|config| git_source::remote_url(&config, "origin"))
+                .and_then(|url| git_source::public_source_url(&url))
+                .map(|value| ImageLabel {
+                    key: SOURCE,
+                    value,
+                    origin: ".git's origin remote",
+                })
         });
     revision.into_iter().chain(source).collect()
 }
@@ -140,6 +152,17 @@ mod tests {
         assert_eq!(
             labels(app.path(), &[("SOURCE_VERSION", "v1.2.3\n")])[0],
             (REVISION, "v1.2.3".to_string(), "SOURCE_VERSION")
+        );
+        assert_eq!(
+            labels(
+                app.path(),
+                &[("BP_OCI_SOURCE", "https://example.test/shop")]
+            )[1],
+            (
+                SOURCE,
+                "https://example.test/shop".to_string(),
+                "BP_OCI_SOURCE"
+            )
         );
     }
 

@@ -18,6 +18,7 @@ mod keep_files;
 mod layers;
 mod linker;
 mod netrc;
+mod peer_variables;
 mod processes;
 mod sbom;
 mod truncate;
@@ -64,7 +65,9 @@ impl Buildpack for GoBuildpack {
         let app_dir = &context.app_dir;
 
         // Everything about the app is read first, so that a bad request fails before any download.
-        let env = Env::from_current();
+        let (env, peer_variables) =
+            peer_variables::apply(&Env::from_current()).map_err(GoBuildpackError::PeerVariable)?;
+        peer_variables::describe(&peer_variables);
         let config = Config::from_env(&env).map_err(GoBuildpackError::Config)?;
         let go_mod =
             go_cnb_common::go_mod::read_go_mod(app_dir).map_err(GoBuildpackError::GoMod)?;

@@ -439,3 +439,28 @@ fn keep_files_errors() {
         }
     )));
 }
+
+#[test]
+fn peer_variable_errors() {
+    use crate::peer_variables::PeerVariableError;
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::PeerVariable(
+        PeerVariableError::Conflict {
+            peer: "BP_GO_VERSION",
+            peer_value: String::from("1.25.*"),
+            ours: "GOVERSION",
+            our_value: String::from("1.26"),
+        }
+    )));
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::PeerVariable(
+        PeerVariableError::Refused {
+            peer: "GOOGLE_ENTRYPOINT",
+            value: String::from("myapp --port 8080"),
+            instead: "Add a Procfile with a `web:` line holding the command (such as `web: myapp --port $PORT`): its `web` process is the image's default.",
+        }
+    )));
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::PeerVariable(
+        PeerVariableError::NotABoolean {
+            value: String::from("maybe"),
+        }
+    )));
+}

@@ -129,7 +129,7 @@ pub(crate) fn commit_app(app: &TestApp) -> String {
 }
 
 /// The image's OCI labels of its source: (revision, source).
-fn source_labels(app: &TestApp) -> (Option<String>, Option<String>) {
+pub(crate) fn source_labels(app: &TestApp) -> (Option<String>, Option<String>) {
     let config = app.image().config().expect("image config");
     let label = |key: &str| config["Labels"][key].as_str().map(String::from);
     (

@@ -5,7 +5,7 @@ use e2e_harness::test_app::{app, assert_contains, TestApp};
 use std::path::Path;
 
 /// Every file under the image's /workspace, relative to it.
-fn workspace_files(app: &TestApp) -> Vec<String> {
+pub(crate) fn workspace_files(app: &TestApp) -> Vec<String> {
     fn walk(dir: &Path, root: &Path, found: &mut Vec<String>) {
         for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
             let path = entry.path();

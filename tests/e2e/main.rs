@@ -11,6 +11,7 @@ mod go_in_image;
 mod keep_files;
 mod killed_builds;
 mod launch;
+mod migration;
 mod module_server_faults;
 mod module_tools;
 mod platforms;
