@@ -130,9 +130,10 @@ const RETIRED_FILES: [&str; 2] = ["pruned-size", "prune-due"];
 /// five days, but the lifecycle restores every cached file with the restore time as its mtime,
 /// so Go's own trimming never fires and the cache would grow with every build. So every entry
 /// is aged before the build, and those the build did not use are removed after it: the cache
-/// holds what the last build needed. The lifecycle archives cached layers with fixed file
-/// times, so aging alone never makes it store the layer again. Returns the instant before which
-/// an entry counts as unused.
+/// holds what the last build needed. (The lifecycle archives and hashes every cached layer
+/// after every build, changed or not; its archives carry fixed file times, so aging alone leaves
+/// the layer's digest, and so the stored cache layer, as it was.) Returns the instant before
+/// which an entry counts as unused.
 fn age_entries(gocache: &Path) -> std::io::Result<SystemTime> {
     std::fs::create_dir_all(gocache)?;
     for retired in RETIRED_FILES {
