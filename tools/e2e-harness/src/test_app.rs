@@ -789,8 +789,9 @@ pub fn go_output(log: &str) -> String {
     static FILTERS: OnceLock<Vec<(regex::Regex, &'static str)>> = OnceLock::new();
     let filters = FILTERS.get_or_init(|| {
         [
-            (r"\((< )?\d+(\.\d+)?s\)", "(<time>)"),
-            (r"finished in \d+(\.\d+)?s", "finished in <time>"),
+            // bullet_stream writes a minute or more as `1m 36s`.
+            (r"\((< )?(\d+m )?\d+(\.\d+)?s\)", "(<time>)"),
+            (r"finished in (\d+m )?\d+(\.\d+)?s", "finished in <time>"),
             (r"\b(amd64|arm64)\b", "<arch>"),
             (r"\b(debian-12|ubuntu-\d+\.\d+)\b", "<distro>"),
             (r"https?://\d+\.\d+\.\d+\.\d+:\d+", "<services>"),
@@ -848,4 +849,16 @@ pub fn error_block(log: &str, heading: &str) -> String {
 #[must_use]
 pub fn in_workspace(relative: &str) -> String {
     Path::new("/workspace").join(relative).display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn go_output_filters_times_of_seconds_and_minutes() {
+        let log = "## Go\n\n- Go packages\n  - Done (1m 36s)\n  - Unpacking ... (0.4s)\n  - Downloading (< 0.1s)\n- Done (finished in 2m 3s)\n===> EXPORTING";
+        assert_eq!(
+            super::go_output(log),
+            "## Go\n\n- Go packages\n  - Done (<time>)\n  - Unpacking ... (<time>)\n  - Downloading (<time>)\n- Done (finished in <time>)"
+        );
+    }
 }
