@@ -181,6 +181,10 @@ impl GoSettings {
         }
         env.insert("GOTOOLCHAIN", "local");
         env.insert("GOFLAGS", &self.goflags);
+        // The go command stamps VCS information with `git status`, which rewrites .git/index
+        // with the files' inodes and times: the app directory, and so the image, would differ
+        // from build to build. Without optional locks git leaves the index alone.
+        env.insert("GIT_OPTIONAL_LOCKS", "0");
         env
     }
 }

@@ -168,8 +168,8 @@ fn a_git_checkout_gets_its_commit_stamped_where_git_exists_and_labels_the_image(
         &report.log,
         &format!(
             "- Image labels\n  \
-             - org.opencontainers.image.revision={commit} (from the commit checked out in .git)\n  \
-             - org.opencontainers.image.source=https://github.com/acme/shop (from .git's origin remote)\n\
+             - org.opencontainers.image.revision=`{commit}` (from the commit checked out in .git)\n  \
+             - org.opencontainers.image.source=`https://github.com/acme/shop` (from .git's origin remote)\n\
              - Done"
         ),
     );
@@ -183,7 +183,7 @@ fn a_git_checkout_gets_its_commit_stamped_where_git_exists_and_labels_the_image(
     let report = app.build_ok(&[("SOURCE_VERSION", "release-2026.12")]);
     assert_contains(
         &report.log,
-        "- org.opencontainers.image.revision=release-2026.12 (from SOURCE_VERSION)",
+        "- org.opencontainers.image.revision=`release-2026.12` (from SOURCE_VERSION)",
     );
     assert_eq!(source_labels(&app).0.as_deref(), Some("release-2026.12"));
 }
@@ -236,7 +236,7 @@ fn linker_and_compiler_flags_from_every_source_reach_go_install_exactly() {
     assert_contains(
         &report.log,
         &format!(
-            "- -ldflags {ldflags} (from GOFLAGS, GO_LDFLAGS, GO_LINKER_SYMBOL, in that order: a later flag wins)\n  \
+            "- -ldflags `{ldflags}` (from GOFLAGS, GO_LDFLAGS, GO_LINKER_SYMBOL, in that order: a later flag wins)\n  \
              - Running `go install -ldflags={ldflags} -gcflags=-N -l -- ./...`"
         ),
     );

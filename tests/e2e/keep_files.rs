@@ -39,7 +39,7 @@ fn only_the_kept_files_stay_in_the_image() {
     assert_contains(
         &report.log,
         "- App directory\n  \
-         - GO_KEEP_FILES=templates/**:static: kept 3 files (with the Procfile and project.toml), removed 3 files (0.0 MB) that no process reads\n\
+         - GO_KEEP_FILES=`templates/**:static`: kept 3 files (with the Procfile and project.toml), removed 3 files (0.0 MB) that no process reads\n\
          - Done",
     );
     assert_eq!(

@@ -21,11 +21,11 @@ fn paketo_variables_are_read_as_their_equivalents() {
     assert_contains(
         &report.log,
         "- Variables of other Go buildpacks
-  - BP_GO_VERSION is read as GOVERSION=1.26
-  - BP_GO_TARGETS is read as GO_INSTALL_PACKAGE_SPEC=.
-  - BP_GO_BUILD_LDFLAGS is read as GO_LDFLAGS=-s -w
-  - BP_KEEP_FILES is read as GO_KEEP_FILES=static/*
-  - BP_OCI_REVISION is read as SOURCE_VERSION=abc123
+  - BP_GO_VERSION is read as GOVERSION=`1.26`
+  - BP_GO_TARGETS is read as GO_INSTALL_PACKAGE_SPEC=`.`
+  - BP_GO_BUILD_LDFLAGS is read as GO_LDFLAGS=`-s -w`
+  - BP_KEEP_FILES is read as GO_KEEP_FILES=`static/*`
+  - BP_OCI_REVISION is read as SOURCE_VERSION=`abc123`
 - Go version
   - Requested `1.26` (from the GOVERSION environment variable)",
     );

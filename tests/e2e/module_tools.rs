@@ -39,8 +39,8 @@ fn requested_tools_are_on_path_in_the_image_but_not_processes() {
     assert_contains(
         &output,
         "- Processes
-  - `web`: `/layers/gocnb_go/target/bin/withtools` (default)
-  - `withtools`: `/layers/gocnb_go/target/bin/withtools`",
+  - `withtools`: `/layers/gocnb_go/target/bin/withtools`
+  - `web`: `/layers/gocnb_go/target/bin/withtools` (default)",
     );
     app.assert_processes(&[("web", true), ("withtools", false)]);
     assert_eq!(app.get(None), HELLO);
