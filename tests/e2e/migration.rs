@@ -27,7 +27,7 @@ fn paketo_variables_are_read_as_their_equivalents() {
   - BP_KEEP_FILES is read as GO_KEEP_FILES=`static/*`
   - BP_OCI_REVISION is read as SOURCE_VERSION=`abc123`
 - Go version
-  - Requested `1.26` (from the GOVERSION environment variable)",
+  - Requested `GOVERSION=1.26` (from the GOVERSION environment variable)",
     );
     assert_contains(&report.log, "Running `go install -ldflags=-s -w -- .`");
     assert_eq!(app.get(None), "hello from root-main, built with go1.26.6\n");

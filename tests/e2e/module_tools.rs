@@ -49,7 +49,7 @@ fn requested_tools_are_on_path_in_the_image_but_not_processes() {
         run_in_image(&image, "stamp").as_deref(),
         Ok("stamp v1.0.0\n")
     );
-    app.assert_sbom_describes_binaries(&["stamp", "withtools"]);
+    app.assert_sbom_describes_binaries(&["withtools", "stamp"]);
 
     // Without the request, the tool leaves the image; the app is unchanged.
     app.build_ok(&[]);
