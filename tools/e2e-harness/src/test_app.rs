@@ -202,6 +202,17 @@ fn image_id(name: &str) -> Option<String> {
         .map(|out| String::from_utf8_lossy(&out).trim().to_string())
 }
 
+/// Removes the image with this ID unless a name still points at it. Builds are reproducible, so
+/// another test's image may have the very ID this app's previous image had: removing by ID
+/// would take that image away from the test that is using it.
+fn remove_if_untagged(id: &str) {
+    let tags = docker(&["image", "inspect", "--format", "{{len .RepoTags}}", id])
+        .map(|out| String::from_utf8_lossy(&out).trim().to_string());
+    if tags.as_deref() == Ok("0") {
+        let _ = docker(&["image", "rm", id]);
+    }
+}
+
 /// Layer names under `buildpacks[*].layers` of a lifecycle metadata document.
 fn layer_names(metadata: &Value) -> Vec<String> {
     let mut names: Vec<String> = metadata["buildpacks"]
@@ -318,7 +329,7 @@ impl TestApp {
         *self.context.borrow_mut() = Some(context);
         if let Some(replaced) = replaced {
             if self.image_name.borrow().as_deref().and_then(image_id) != Some(replaced.clone()) {
-                let _ = docker(&["image", "rm", &replaced]);
+                remove_if_untagged(&replaced);
             }
         }
         self.report(log, succeeded)
