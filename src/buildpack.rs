@@ -3,6 +3,7 @@
 
 use crate::build_flags::BuildFlagsError;
 use crate::config::ConfigError;
+use crate::git_credentials::GitCredentialsError;
 use crate::go_archive::GoDistError;
 use crate::go_packages::{FlagLikePattern, GoCommandError};
 use crate::inventory::{InventoryError, ResolveError};
@@ -31,6 +32,9 @@ pub(crate) enum GoBuildpackError {
     UnsafeModulePath(String),
     GoPathLink(std::io::Error),
     Netrc(NetrcError),
+    GitCredentials(GitCredentialsError),
+    /// Writing the credential files for the go commands and git.
+    CredentialsWrite(std::io::Error),
     Procfile(ProcfileReadError),
     PeerVariable(PeerVariableError),
     KeepFiles(KeepFilesError),

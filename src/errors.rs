@@ -5,6 +5,7 @@ use crate::build_flags::BuildFlagsError;
 use crate::buildpack::GoBuildpackError;
 use crate::config::ConfigError;
 use crate::download::DownloadError;
+use crate::git_credentials::GitCredentialsError;
 use crate::go_archive::GoDistError;
 use crate::go_failure::{GoFailure, NetworkFault, NetworkFaultKind};
 use crate::go_packages::{GoCommandError, PackageSource};
@@ -59,11 +60,16 @@ error_ids! {
     ConfigLinkerValueMissing => "go/config/linker-value-missing",
     ConfigNotABoolean => "go/config/not-a-boolean",
     ConfigNotANumber => "go/config/not-a-number",
+    CredentialsWrite => "go/credentials/write",
     KeepFilesRemove => "go/keep-files/remove",
     DownloadChecksum => "go/download/checksum",
     DownloadFailed => "go/download/failed",
     DownloadUnpack => "go/download/unpack",
     DownloadWrite => "go/download/write",
+    GitCredentialsBindingWithoutFile => "go/git-credentials/binding-without-file",
+    GitCredentialsMalformed => "go/git-credentials/malformed",
+    GitCredentialsNoUrl => "go/git-credentials/no-url",
+    GitCredentialsUnreadable => "go/git-credentials/unreadable",
     GoModMalformed => "go/go-mod/malformed",
     GoModNoModuleLine => "go/go-mod/no-module-line",
     GoModUnreadable => "go/go-mod/unreadable",
@@ -75,7 +81,6 @@ error_ids! {
     NetrcBindingWithoutFile => "go/netrc/binding-without-file",
     NetrcNoMachine => "go/netrc/no-machine",
     NetrcUnreadable => "go/netrc/unreadable",
-    NetrcWrite => "go/netrc/write",
     PackagesFlagLikePattern => "go/packages/flag-like-pattern",
     PackagesNoMainPackage => "go/packages/no-main-package",
     PeerVariableConflict => "go/peer-variable/conflict",
@@ -221,6 +226,13 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
             source,
         ),
         GoBuildpackError::Netrc(error) => netrc_message(error),
+        GoBuildpackError::GitCredentials(error) => git_credentials_message(error),
+        GoBuildpackError::CredentialsWrite(source) => message_with_details(
+            ErrorId::CredentialsWrite,
+            "Could not write the private module credentials",
+            "Writing the credential files for the go commands and git (in the temporary directory, outside the layers) failed.\n\nRetry the build.",
+            source,
+        ),
         GoBuildpackError::Procfile(error) => procfile_message(error),
         GoBuildpackError::PeerVariable(error) => peer_variable_message(error),
         GoBuildpackError::KeepFiles(error) => keep_files_remove_message(error),
@@ -540,11 +552,58 @@ fn netrc_message(error: &NetrcError) -> String {
                  Start each entry with `machine <host>` (with `:<port>` if the module server's URL has one).\n\n{WAYS}"
             ),
         ),
-        NetrcError::Write(source) => message_with_details(
-            ErrorId::NetrcWrite,
-            "Could not write the private module credentials",
-            "Writing the netrc file for the go commands (in the temporary directory, outside the layers) failed.\n\nRetry the build.",
+    }
+}
+
+fn git_credentials_message(error: &GitCredentialsError) -> String {
+    const SHAPE: &str = "A service binding of type `git-credentials` holds a `credentials` file in git-credential format, one `key=value` a line:\n\n    \
+         protocol=https\n    host=git.example.com\n    username=<user>\n    password=<token>\n\n\
+         and, optionally, a `context` file with the URL the credentials are for (`https://git.example.com/team`), which wins over `protocol`, `host` and `path`.";
+    match error {
+        GitCredentialsError::BindingWithoutCredentials { binding } => message(
+            ErrorId::GitCredentialsBindingWithoutFile,
+            "A git-credentials binding has no credentials file",
+            &format!(
+                "The service binding {} has type `git-credentials`, but no `credentials` file.\n\n\
+                 Put the credentials in a file named `credentials` in the binding, or remove the binding.\n\n{SHAPE}",
+                binding.display()
+            ),
+        ),
+        GitCredentialsError::Unreadable { what, source } => message_with_details(
+            ErrorId::GitCredentialsUnreadable,
+            "Could not read the git credentials",
+            &format!("Reading {what} failed.\n\nMake the binding's files readable, and build again."),
             source,
+        ),
+        GitCredentialsError::Malformed { what, problem } => message(
+            ErrorId::GitCredentialsMalformed,
+            "The git credentials cannot be read",
+            &format!(
+                "The `credentials` file of {what} is not in git-credential format: {problem}. Its contents are not shown.\n\n{SHAPE}"
+            ),
+        ),
+        GitCredentialsError::BadContext { what, problem } => {
+            let problem = match problem {
+                go_cnb_common::git_credential::GitCredentialError::BadUrl { problem } => {
+                    (*problem).to_string()
+                }
+                other => other.to_string(),
+            };
+            message(
+                ErrorId::GitCredentialsMalformed,
+                "The git credentials' context is not a URL",
+                &format!(
+                    "The `context` file of {what} must hold the URL the credentials are for, such as `https://git.example.com` or `https://git.example.com/team`, but {problem}.\n\n{SHAPE}"
+                ),
+            )
+        }
+        GitCredentialsError::NoUrl { what } => message(
+            ErrorId::GitCredentialsNoUrl,
+            "The git credentials name no server",
+            &format!(
+                "The `credentials` file of {what} has no `host=` (or `url=`) line and the binding has no `context` file, so the build cannot tell which server to send them to; it sends credentials to no server it was not told of.\n\n\
+                 Add `protocol=https` and `host=<host>` lines (with `:<port>` if the server's URL has one), or a `context` file with the server's URL.\n\n{SHAPE}"
+            ),
         ),
     }
 }
@@ -607,10 +666,11 @@ fn credentials_message(cmd_error: &fun_run::CmdError) -> String {
             "The go command's output above shows a module download refused for lack of credentials (HTTP 401 or 403, or git asking for a username).\n\n\
                  For private modules, set GOPRIVATE to their module paths (such as `GOPRIVATE=github.com/acme/*`): the go command then fetches them directly and does not look them up in the public checksum database. \
                  If they come through a module proxy of your own, set GONOSUMDB to their paths instead. \
-                 Then give the credentials, in one of two ways:\n\n\
-                 - a service binding of type `netrc` holding a `.netrc` file (under $CNB_PLATFORM_DIR/bindings or $SERVICE_BINDING_ROOT);\n\
-                 - the GO_NETRC config var, holding the netrc text.\n\n\
-                 Each entry reads `machine <host> login <user> password <token>`, with `:<port>` after the host if the server's URL has one. \
+                 Then give the credentials, in one of three ways (bindings go under $CNB_PLATFORM_DIR/bindings or $SERVICE_BINDING_ROOT):\n\n\
+                 - a service binding of type `netrc` holding a `.netrc` file;\n\
+                 - the GO_NETRC config var, holding the netrc text;\n\
+                 - a service binding of type `git-credentials` holding a `credentials` file in git-credential format (`protocol=https`, `host=<host>`, `username=<user>`, `password=<token>`, a line each), used by git and by the go command.\n\n\
+                 Each netrc entry reads `machine <host> login <user> password <token>`, with `:<port>` after the host if the server's URL has one. \
                  The credentials are used for this build only, and are never printed or stored in the image or the cache. \
                  If you gave credentials, check the host name and that the token may read the modules.",
             cmd_error,

@@ -4,7 +4,8 @@
 
 use crate::config::Config;
 use crate::download::redact_url;
-use crate::netrc::{NetrcFile, NETRC_ENV};
+use crate::netrc::NETRC_ENV;
+use crate::private_credentials::CredentialFiles;
 use crate::truncate::for_display;
 use bullet_stream::global::print;
 use libcnb::Env;
@@ -156,7 +157,7 @@ impl GoSettings {
         &self,
         user_env: &Env,
         config: &Config,
-        netrc: Option<&NetrcFile>,
+        credentials: Option<&CredentialFiles>,
     ) -> Env {
         // GO_NETRC holds secrets: go commands read them from the netrc file only.
         let mut env = user_env
@@ -166,10 +167,22 @@ impl GoSettings {
                 env.insert(name, value);
                 env
             });
-        if let Some(netrc) = netrc {
-            env.insert("NETRC", netrc.path());
+        if let Some(credentials) = credentials {
             // git, which the go command runs for direct fetches, reads `$HOME/.netrc`.
-            env.insert("HOME", netrc.home());
+            env.insert("HOME", credentials.home());
+            if let Some(netrc) = credentials.netrc() {
+                env.insert("NETRC", netrc);
+            }
+            if let Some(git_config) = credentials.git_config() {
+                env.insert("GIT_CONFIG_GLOBAL", git_config);
+                // Module servers that want credentials get them from git too, unless the app
+                // chose its own GOAUTH. The directory is where go runs `git credential fill`.
+                if user_env.get("GOAUTH").is_none() {
+                    let mut goauth = std::ffi::OsString::from("netrc;git ");
+                    goauth.push(credentials.home());
+                    env.insert("GOAUTH", goauth);
+                }
+            }
         }
         if let Some(user_value) = &config.user_gotoolchain {
             let user_value = for_display(user_value);

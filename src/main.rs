@@ -1,11 +1,13 @@
 //! A Cloud Native Buildpack for Go modules.
 
+mod bindings;
 mod build_flags;
 mod buildpack;
 mod config;
 mod download;
 mod errors;
 mod file_times;
+mod git_credentials;
 mod go_archive;
 mod go_failure;
 mod go_packages;
@@ -19,6 +21,7 @@ mod layers;
 mod linker;
 mod netrc;
 mod peer_variables;
+mod private_credentials;
 mod processes;
 mod sbom;
 mod truncate;
@@ -85,6 +88,8 @@ impl Buildpack for GoBuildpack {
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
         let settings = go_settings::GoSettings::from_env(&env, app_dir, vendored);
         let netrc_sources = netrc::find_sources(&env).map_err(GoBuildpackError::Netrc)?;
+        let git_credentials =
+            git_credentials::find_sources(&env).map_err(GoBuildpackError::GitCredentials)?;
         let gopath_source = (config.setup_gopath_in_image)
             .then(|| gopath::source_path(&go_mod.module_path))
             .transpose()?;
@@ -101,13 +106,11 @@ impl Buildpack for GoBuildpack {
         print_version_choice(&request, artifact, &inventory_location);
         print::bullet("Go settings");
         settings.print();
-        if !netrc_sources.is_empty() {
-            print::bullet("Private module credentials");
-        }
         // Dropped when build() returns, which removes the credentials (also on failure).
-        let netrc_file =
-            write_private_module_credentials(&netrc_sources).map_err(GoBuildpackError::Netrc)?;
-        let mut go_env = settings.command_env(&env, &config, netrc_file.as_ref());
+        let credential_files =
+            write_private_module_credentials(&netrc_sources, &git_credentials, &env)
+                .map_err(GoBuildpackError::CredentialsWrite)?;
+        let mut go_env = settings.command_env(&env, &config, credential_files.as_ref());
 
         print::bullet("Go toolchain");
         go_dist::install_go_dist(
@@ -244,26 +247,48 @@ fn print_version_choice(
     ));
 }
 
-/// Writes the netrc the build was given (if any) and says where it came from, never what it
-/// holds.
+/// Writes the credentials the build was given (if any) and says where they came from, never
+/// what they hold.
 fn write_private_module_credentials(
-    sources: &[netrc::NetrcSource],
-) -> Result<Option<netrc::NetrcFile>, netrc::NetrcError> {
-    if sources.is_empty() {
+    netrc_sources: &[netrc::NetrcSource],
+    git_credentials: &[git_credentials::GitCredentialSource],
+    env: &Env,
+) -> std::io::Result<Option<private_credentials::CredentialFiles>> {
+    if netrc_sources.is_empty() && git_credentials.is_empty() {
         return Ok(None);
     }
-    for source in sources {
+    print::bullet("Private module credentials");
+    for source in netrc_sources {
         print::sub_bullet(format!(
             "A netrc from {} for {}",
             source.name,
             truncate::for_display(&source.machines().join(", "))
         ));
     }
-    let file = netrc::NetrcFile::write(sources)?;
-    print::sub_bullet(
-        "The go commands read it through NETRC, from a file outside the layers that is removed when the build ends",
-    );
-    Ok(Some(file))
+    for source in git_credentials {
+        print::sub_bullet(format!(
+            "Git credentials from {} for {}",
+            source.name,
+            truncate::for_display(&source.scope)
+        ));
+    }
+    let files = private_credentials::CredentialFiles::write(netrc_sources, git_credentials)?;
+    if !netrc_sources.is_empty() {
+        print::sub_bullet(
+            "The go commands read it through NETRC, from a file outside the layers that is removed when the build ends",
+        );
+    }
+    if !git_credentials.is_empty() {
+        print::sub_bullet(
+            "git reads the git credentials through a credential helper (GIT_CONFIG_GLOBAL), from files outside the layers that are removed when the build ends",
+        );
+        print::sub_bullet(if env.get("GOAUTH").is_none() {
+            "Module servers that ask for credentials get them from git too (GOAUTH=netrc;git)"
+        } else {
+            "GOAUTH is the app's own: module servers get the git credentials only through a `git <dir>` method in it"
+        });
+    }
+    Ok(files)
 }
 
 /// What to compile, decided before any download.

@@ -2,6 +2,7 @@
 //! rule lives once.
 
 pub mod build_info;
+pub mod git_credential;
 pub mod git_source;
 pub mod go_mod;
 pub mod go_quoted;

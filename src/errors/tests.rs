@@ -334,9 +334,47 @@ fn netrc_errors() {
             source_name: String::from("GO_NETRC")
         }
     )));
-    insta::assert_snapshot!(buildpack_error(GoBuildpackError::Netrc(NetrcError::Write(
+}
+
+#[test]
+fn credentials_write_error() {
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::CredentialsWrite(
         std::io::Error::from(std::io::ErrorKind::StorageFull)
-    ))));
+    )));
+}
+
+#[test]
+fn git_credentials_errors() {
+    use crate::git_credentials::GitCredentialsError;
+    use go_cnb_common::git_credential::GitCredentialError;
+    let what = || String::from("the binding `git`");
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::GitCredentials(
+        GitCredentialsError::BindingWithoutCredentials {
+            binding: std::path::PathBuf::from("/platform/bindings/git")
+        }
+    )));
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::GitCredentials(
+        GitCredentialsError::Unreadable {
+            what: what(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied)
+        }
+    )));
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::GitCredentials(
+        GitCredentialsError::Malformed {
+            what: what(),
+            problem: GitCredentialError::NotKeyValue { line: 3 }
+        }
+    )));
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::GitCredentials(
+        GitCredentialsError::BadContext {
+            what: what(),
+            problem: go_cnb_common::git_credential::check_scope("https://bot:token@git.example")
+                .expect_err("a login in the context")
+        }
+    )));
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::GitCredentials(
+        GitCredentialsError::NoUrl { what: what() }
+    )));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! End-to-end: modules from a private module server (HTTPS, basic authentication), with
-//! credentials from `GO_NETRC` or a service binding of type `netrc`, which end up nowhere: not
-//! in the output, the image, the cache or the layers.
+//! credentials from `GO_NETRC`, a service binding of type `netrc` or one of type
+//! `git-credentials` (which go asks git for, GOAUTH=git), which end up nowhere: not in the
+//! output, the image, the cache or the layers.
 
 use e2e_harness::goproxy::build_goproxy;
 use e2e_harness::test_app::{app, app_with_bindings, assert_contains, plain, TestApp};
@@ -289,4 +290,49 @@ fn an_untrusted_certificate_and_a_refused_connection_are_named_as_network_faults
 !
 ! Error id: go/command/connection"
     );
+}
+
+#[test]
+fn a_git_credentials_binding_lets_go_fetch_private_modules_through_git_and_is_kept_nowhere() {
+    let private = PrivateModuleServer::start();
+    let app = private.app(&[
+        (
+            "/platform/bindings/git/type",
+            String::from("git-credentials\n"),
+        ),
+        (
+            "/platform/bindings/git/credentials",
+            format!(
+                "protocol=https\nhost={}\nusername={LOGIN}\npassword={SECRET}\n",
+                private.machine()
+            ),
+        ),
+    ]);
+    let report = app.build_ok(&build_env(&private.env()));
+    let log = plain(&report.log);
+    let section = log
+        .split("- Private module credentials\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n- ").next())
+        .unwrap_or_else(|| panic!("no credentials section in:\n{log}"));
+    assert_eq!(
+        section.replace(&private.machine(), "<server>"),
+        "  - Git credentials from the binding `git` for https://<server>
+  - git reads the git credentials through a credential helper (GIT_CONFIG_GLOBAL), from files outside the layers that are removed when the build ends
+  - Module servers that ask for credentials get them from git too (GOAUTH=netrc;git)"
+    );
+    assert!(
+        private
+            .server
+            .requests()
+            .iter()
+            .any(|path| path == "/example.test/banner/@v/v1.0.0.zip"),
+        "{:?}",
+        private.server.requests()
+    );
+    assert_eq!(
+        app.get(None),
+        "*** hello, with-dependency (greeting v1.1.0) ***\n"
+    );
+    assert_secret_kept_nowhere(&app, &report.log);
 }
