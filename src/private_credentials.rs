@@ -177,6 +177,92 @@ mod tests {
         assert!(files.netrc().is_none());
     }
 
+    /// `git` run on the host with the build's credential files, as the go command runs it.
+    fn git(files: &CredentialFiles, ca_file: &Path, args: &[&str]) -> std::process::Output {
+        Command::new("git")
+            .args(args)
+            .current_dir(files.home())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", files.home())
+            .env("GIT_CONFIG_GLOBAL", files.git_config().expect("git config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_SSL_CAINFO", ca_file)
+            .output()
+            .expect("git")
+    }
+
+    /// What go's direct fetches do: git clones a private repository over HTTPS with basic
+    /// authentication, its credentials coming from the helper of a `git-credentials` binding.
+    #[test]
+    fn git_clones_a_private_repository_with_the_bindings_credentials() {
+        let served = tempfile::tempdir().expect("tempdir");
+        let repo = served.path().join("private.git");
+        let run = |args: &[&str], dir: &Path| {
+            let status = Command::new("git")
+                .args(args)
+                .current_dir(dir)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.test")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.test")
+                .status()
+                .expect("git");
+            assert!(status.success(), "git {args:?}");
+        };
+        let work = served.path().join("work");
+        std::fs::create_dir(&work).expect("mkdir");
+        run(&["init", "-q", "-b", "main"], &work);
+        std::fs::write(work.join("go.mod"), "module example.test/private\n").expect("write");
+        run(&["add", "go.mod"], &work);
+        run(&["commit", "-q", "-m", "private"], &work);
+        run(
+            &["clone", "-q", "--bare", "work", "private.git"],
+            served.path(),
+        );
+        // A static server serves git's "dumb" HTTP protocol once the index files exist.
+        run(&["update-server-info"], &repo);
+        let (server, certificate) =
+            e2e_harness::StaticServer::start_private(served.path(), "127.0.0.1", "bot", "t0ken")
+                .expect("server");
+        let ca_file = served.path().join("ca.pem");
+        std::fs::write(&ca_file, certificate).expect("write");
+        let url = format!("{}/private.git", server.url());
+
+        let files = CredentialFiles::write(
+            &[],
+            &[git_source(&server.url(), "username=bot\npassword=t0ken\n")],
+        )
+        .expect("write")
+        .expect("files");
+        let clone = files.home().join("clone");
+        let output = git(
+            &files,
+            &ca_file,
+            &["clone", "-q", &url, &clone.to_string_lossy()],
+        );
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(
+            std::fs::read_to_string(clone.join("go.mod")).expect("cloned"),
+            "module example.test/private\n"
+        );
+
+        // Credentials for another path of the server are not offered: git is refused.
+        let elsewhere = CredentialFiles::write(
+            &[],
+            &[git_source(
+                &format!("{}/other", server.url()),
+                "username=bot\npassword=t0ken\n",
+            )],
+        )
+        .expect("write")
+        .expect("files");
+        let refused = git(&elsewhere, &ca_file, &["ls-remote", &url]);
+        assert!(!refused.status.success(), "{refused:?}");
+    }
+
     #[test]
     fn the_files_are_private_and_gone_with_the_build() {
         let netrc = crate::netrc::NetrcSource::for_test(
