@@ -197,8 +197,8 @@ mod tests {
     /// authentication, its credentials coming from the helper of a `git-credentials` binding.
     #[test]
     fn git_clones_a_private_repository_with_the_bindings_credentials() {
-        let served = tempfile::tempdir().expect("tempdir");
-        let repo = served.path().join("private.git");
+        let site = tempfile::tempdir().expect("tempdir");
+        let repo = site.path().join("private.git");
         let run = |args: &[&str], dir: &Path| {
             let status = Command::new("git")
                 .args(args)
@@ -212,7 +212,7 @@ mod tests {
                 .expect("git");
             assert!(status.success(), "git {args:?}");
         };
-        let work = served.path().join("work");
+        let work = site.path().join("work");
         std::fs::create_dir(&work).expect("mkdir");
         run(&["init", "-q", "-b", "main"], &work);
         std::fs::write(work.join("go.mod"), "module example.test/private\n").expect("write");
@@ -220,14 +220,14 @@ mod tests {
         run(&["commit", "-q", "-m", "private"], &work);
         run(
             &["clone", "-q", "--bare", "work", "private.git"],
-            served.path(),
+            site.path(),
         );
         // A static server serves git's "dumb" HTTP protocol once the index files exist.
         run(&["update-server-info"], &repo);
         let (server, certificate) =
-            e2e_harness::StaticServer::start_private(served.path(), "127.0.0.1", "bot", "t0ken")
+            e2e_harness::StaticServer::start_private(site.path(), "127.0.0.1", "bot", "t0ken")
                 .expect("server");
-        let ca_file = served.path().join("ca.pem");
+        let ca_file = site.path().join("ca.pem");
         std::fs::write(&ca_file, certificate).expect("write");
         let url = format!("{}/private.git", server.url());
 
