@@ -18,6 +18,13 @@ cd "$(dirname "$0")/../.."
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 
+# ring's build script makes cargo rebuild it (and all that depends on it) whenever one of these
+# variables changes; the test harness packages with the same values (tools/e2e-harness/src/
+# package.rs), so that the tests run this very build rather than make their own.
+export CARGO_MANIFEST_DIR="$(pwd -P)" CARGO_MANIFEST_PATH= CARGO_MANIFEST_LINKS= CARGO_PKG_NAME= \
+  CARGO_PKG_VERSION= CARGO_PKG_VERSION_MAJOR= CARGO_PKG_VERSION_MINOR= CARGO_PKG_VERSION_PATCH= \
+  CARGO_PKG_VERSION_PRE= CARGO_CRATE_NAME= CARGO_PRIMARY_PACKAGE=
+
 # cargo libcnb package prints the directory of each buildpack it packaged on standard output.
 dir="$(cargo libcnb package --release --target "$target" | tail -n 1)"
 if [[ ! -f "$dir/buildpack.toml" || ! -x "$dir/bin/build" ]]; then

@@ -89,7 +89,7 @@ pub fn find_in_tar(
             .is_some_and(|extension| extension == "tar")
         {
             find_in_tar(&contents, needle, &path, found)?;
-        } else if contents.windows(needle.len()).any(|w| w == needle) {
+        } else if memchr::memmem::find(&contents, needle).is_some() {
             found.push(path);
         }
     }

@@ -34,11 +34,12 @@ pub fn package_buildpack(workspace_root: &Path) -> Result<PathBuf, String> {
     };
     // The cargo that runs this passes its package's CARGO_* variables on to the cargo started
     // here, and ring's build script reruns when one of them changes: with fixed values, the
-    // set-up's packaging and the tests' share one cached build.
-    cargo_env.push((
-        "CARGO_MANIFEST_DIR".into(),
-        workspace_root.as_os_str().to_owned(),
-    ));
+    // same as tools/release/package.sh sets, `cargo test`, `cargo run` and the release
+    // packaging share one cached build.
+    let manifest_dir = workspace_root
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", workspace_root.display()))?;
+    cargo_env.push(("CARGO_MANIFEST_DIR".into(), manifest_dir.into_os_string()));
     for name in [
         "CARGO_MANIFEST_PATH",
         "CARGO_MANIFEST_LINKS",
