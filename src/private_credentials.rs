@@ -107,18 +107,25 @@ mod tests {
         }
     }
 
-    /// What `git credential fill` answers for `url` with these files, as go's GOAUTH=git and
-    /// git's own fetches ask it.
-    fn fill(files: &CredentialFiles, url: &str) -> Option<String> {
-        let mut child = Command::new("git")
-            .args(["credential", "fill"])
-            .current_dir(files.home())
+    /// `git` on the host with nothing but the build's credential files for configuration, as
+    /// the go commands run it.
+    fn git_with(files: &CredentialFiles) -> Command {
+        let mut git = Command::new("git");
+        git.current_dir(files.home())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", files.home())
             .env("GIT_CONFIG_GLOBAL", files.git_config().expect("git config"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_TERMINAL_PROMPT", "0");
+        git
+    }
+
+    /// What `git credential fill` answers for `url` with these files, as go's GOAUTH=git and
+    /// git's own fetches ask it.
+    fn fill(files: &CredentialFiles, url: &str) -> Option<String> {
+        let mut child = git_with(files)
+            .args(["credential", "fill"])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
@@ -177,17 +184,10 @@ mod tests {
         assert!(files.netrc().is_none());
     }
 
-    /// `git` run on the host with the build's credential files, as the go command runs it.
+    /// [`git_with`] trusting the test server's certificate authority.
     fn git(files: &CredentialFiles, ca_file: &Path, args: &[&str]) -> std::process::Output {
-        Command::new("git")
+        git_with(files)
             .args(args)
-            .current_dir(files.home())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", files.home())
-            .env("GIT_CONFIG_GLOBAL", files.git_config().expect("git config"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_SSL_CAINFO", ca_file)
             .output()
             .expect("git")

@@ -65,6 +65,17 @@ impl PrivateModuleServer {
         ]
     }
 
+    /// The build fetched the private module from this server.
+    fn assert_served_the_module(&self) {
+        let requests = self.server.requests();
+        assert!(
+            requests
+                .iter()
+                .any(|path| path == "/example.test/banner/@v/v1.0.0.zip"),
+            "{requests:?}"
+        );
+    }
+
     /// with-dependency, with the server's certificate, and `bindings` (files under /platform)
     /// mounted into its builds.
     fn app(&self, bindings: &[(&str, String)]) -> TestApp {
@@ -141,15 +152,7 @@ fn go_netrc_lets_the_build_fetch_private_modules_and_is_kept_nowhere() {
             private.machine()
         ),
     );
-    assert!(
-        private
-            .server
-            .requests()
-            .iter()
-            .any(|path| path == "/example.test/banner/@v/v1.0.0.zip"),
-        "{:?}",
-        private.server.requests()
-    );
+    private.assert_served_the_module();
     let body = app.get(None);
     assert_eq!(body, "*** hello, with-dependency (greeting v1.1.0) ***\n");
     assert_secret_kept_nowhere(&app, &report.log);
@@ -246,7 +249,7 @@ fn an_untrusted_certificate_and_a_refused_connection_are_named_as_network_faults
 !
 ! The go command's output above says:
 !
-!     main.go:9:2: example.test/banner@v1.0.0: Get \"<services>/example.test/banner/@v/v1.0.0.zip\": tls: failed to verify certificate: x509: certificate signed by unknown authority
+!     main.go:13:2: example.test/banner@v1.0.0: Get \"<services>/example.test/banner/@v/v1.0.0.zip\": tls: failed to verify certificate: x509: certificate signed by unknown authority
 !
 ! This is a network problem between the build and the module server, not a problem in the app's code.
 !
@@ -276,7 +279,7 @@ fn an_untrusted_certificate_and_a_refused_connection_are_named_as_network_faults
 !
 ! The go command's output above says:
 !
-!     main.go:9:2: example.test/banner@v1.0.0: Get \"<services>/example.test/banner/@v/v1.0.0.zip\": dial tcp <server>:<port>: connect: connection refused
+!     main.go:13:2: example.test/banner@v1.0.0: Get \"<services>/example.test/banner/@v/v1.0.0.zip\": dial tcp <server>:<port>: connect: connection refused
 !
 ! This is a network problem between the build and the module server, not a problem in the app's code.
 !
@@ -321,15 +324,7 @@ fn a_git_credentials_binding_lets_go_fetch_private_modules_through_git_and_is_ke
   - git reads the git credentials through a credential helper (GIT_CONFIG_GLOBAL), from files outside the layers that are removed when the build ends
   - Module servers that ask for credentials get them from git too (GOAUTH=netrc;git)"
     );
-    assert!(
-        private
-            .server
-            .requests()
-            .iter()
-            .any(|path| path == "/example.test/banner/@v/v1.0.0.zip"),
-        "{:?}",
-        private.server.requests()
-    );
+    private.assert_served_the_module();
     assert_eq!(
         app.get(None),
         "*** hello, with-dependency (greeting v1.1.0) ***\n"
