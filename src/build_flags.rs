@@ -50,6 +50,8 @@ pub(crate) struct MergedFlags {
 pub(crate) struct BuildFlags {
     pub(crate) ldflags: Option<MergedFlags>,
     pub(crate) gcflags: Option<MergedFlags>,
+    /// GOFLAGS, split as the go command splits it.
+    pub(crate) goflags: Vec<String>,
 }
 
 impl BuildFlags {
@@ -78,6 +80,7 @@ impl BuildFlags {
                 linker_field.map(|field| ("GO_LINKER_SYMBOL", field)),
             )?,
             gcflags: merge("gcflags", &goflags, "GO_GCFLAGS", value("GO_GCFLAGS"), None)?,
+            goflags,
         })
     }
 

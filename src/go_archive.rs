@@ -109,13 +109,14 @@ fn make_hard_link(destination: &Path, link: &Path, target: &Path) -> Result<(), 
 
 /// Downloads the archive into the layer, verifies it, unpacks it and removes the archive.
 /// `verified_as` is the checksum as shown (`sha256:<hex>`); `build_only` leaves out the
-/// toolchain's own sources (see [`is_left_out`]).
+/// toolchain's own sources, docs and `left_out_tools` (see [`LeftOut`]).
 pub(crate) fn install(
     goroot: &Path,
     artifact: &GoArtifact,
     url: &str,
     verified_as: &str,
     build_only: bool,
+    left_out_tools: &[String],
     download_policy: &DownloadPolicy,
 ) -> Result<(), GoDistError> {
     let label = format!(
@@ -148,26 +149,31 @@ pub(crate) fn install(
     }
     print::sub_bullet(format!("Verified {}", style::value(verified_as)));
     let timer = print::sub_start_timer("Unpacking");
-    let left_out_bytes = unpack_distribution(&archive, goroot, build_only).map_err(|reason| {
-        GoDistError::Unpack {
+    let left_out = LeftOut {
+        build_only,
+        tools: left_out_tools,
+    };
+    let left_out_bytes =
+        unpack_distribution(&archive, goroot, &left_out).map_err(|reason| GoDistError::Unpack {
             url: redact_url(url),
             reason,
-        }
-    })?;
+        })?;
     std::fs::remove_file(&archive).map_err(|error| GoDistError::Unpack {
         url: redact_url(url),
         reason: error.to_string(),
     })?;
     timer.done();
-    print::sub_bullet(format!(
-        "Left out the standard library's tests and test data{} ({} MB), which no build of the app reads",
-        if build_only {
-            " and the toolchain's own sources (src/cmd; kept with GO_INSTALL_TOOLS_IN_IMAGE)"
-        } else {
-            ""
-        },
-        left_out_bytes / 1_000_000
-    ));
+    print::sub_bullet(if build_only {
+        format!(
+            "Left out what this build never reads ({} MB): the standard library's tests and test data, the toolchain's own sources and docs, and the go tools `go install` does not run here (GO_INSTALL_TOOLS_IN_IMAGE keeps them)",
+            left_out_bytes / 1_000_000
+        )
+    } else {
+        format!(
+            "Left out the standard library's tests and test data ({} MB), which no build of the app reads",
+            left_out_bytes / 1_000_000
+        )
+    });
     Ok(())
 }
 
@@ -178,7 +184,7 @@ pub(crate) fn install(
 fn unpack_distribution(
     archive: &Path,
     destination: &Path,
-    build_only: bool,
+    left_out: &LeftOut,
 ) -> Result<u64, String> {
     let file = File::open(archive).map_err(|e| e.to_string())?;
     let mut tar = tar::Archive::new(GzDecoder::new(file));
@@ -205,7 +211,7 @@ fn unpack_distribution(
                 path.display()
             ));
         }
-        if is_left_out(&relative, build_only) {
+        if left_out.contains(&relative) {
             left_out_bytes += entry.header().size().unwrap_or_default();
             continue;
         }
@@ -263,28 +269,51 @@ fn unpack_distribution(
 }
 
 /// What no build of an app reads, left out of the layer to keep the cache (and an image with
-/// `GO_INSTALL_TOOLS_IN_IMAGE`) smaller: the standard library's tests (`_test.go` files and
-/// `testdata/` directories) and the toolchain's own test suite (`test/`). Building, vetting
-/// and testing the app's packages never reads them. `build_only` also leaves out `src/cmd`,
-/// the toolchain's own sources, which only `go tool` (in an image) may need.
-fn is_left_out(relative: &Path, build_only: bool) -> bool {
-    let mut components = relative.components();
-    match components.next() {
-        Some(Component::Normal(top)) if top == "test" => true,
-        Some(Component::Normal(top)) if top == "src" => {
-            (build_only && components.next().is_some_and(|c| c.as_os_str() == "cmd"))
-                || relative.components().any(|c| c.as_os_str() == "testdata")
-                || relative
-                    .file_name()
-                    .is_some_and(|name| name.to_string_lossy().ends_with("_test.go"))
+/// `GO_INSTALL_TOOLS_IN_IMAGE`) smaller: always the standard library's tests (`_test.go` files
+/// and `testdata/` directories) and the toolchain's own test suite (`test/`); building,
+/// vetting and testing the app's packages never reads them. `build_only` also leaves out what
+/// only the toolchain's own commands read (its sources `src/cmd`, the API lists `api/`,
+/// `doc/` and `misc/`) and the `tools` of `pkg/tool/<os>_<arch>/` the build does not run.
+struct LeftOut<'a> {
+    build_only: bool,
+    tools: &'a [String],
+}
+
+impl LeftOut<'_> {
+    fn contains(&self, relative: &Path) -> bool {
+        let names: Vec<&std::ffi::OsStr> = relative
+            .components()
+            .map(std::path::Component::as_os_str)
+            .collect();
+        match names.as_slice() {
+            [top, ..] if *top == "test" => true,
+            [top, second, ..] if *top == "src" && *second == "cmd" && self.build_only => true,
+            [top, ..] if *top == "src" => {
+                names.iter().any(|name| *name == "testdata")
+                    || names
+                        .last()
+                        .is_some_and(|name| name.to_string_lossy().ends_with("_test.go"))
+            }
+            [top, ..] if self.build_only && (*top == "api" || *top == "doc" || *top == "misc") => {
+                true
+            }
+            [pkg, tool, _, program] if self.build_only && *pkg == "pkg" && *tool == "tool" => self
+                .tools
+                .iter()
+                .any(|left_out| *program == left_out.as_str()),
+            _ => false,
         }
-        _ => false,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const EVERYTHING_BUT_TESTS: LeftOut<'static> = LeftOut {
+        build_only: false,
+        tools: &[],
+    };
 
     fn write_archive(path: &Path, entries: &[(&str, &[u8])]) {
         let typed: Vec<(&str, tar::EntryType, &[u8])> = entries
@@ -334,7 +363,7 @@ mod tests {
             &[("go/bin/go", b"#!/bin/sh\n"), ("go/VERSION", b"go1.26.6\n")],
         );
         let goroot = dir.path().join("goroot");
-        unpack_distribution(&archive, &goroot, false).expect("unpacks");
+        unpack_distribution(&archive, &goroot, &EVERYTHING_BUT_TESTS).expect("unpacks");
         assert!(goroot.join("bin/go").is_file());
         assert!(goroot.join("VERSION").is_file());
     }
@@ -345,7 +374,8 @@ mod tests {
         let archive = dir.path().join("evil.tar.gz");
         write_archive(&archive, &[("go/../../escaped", b"x")]);
         let error =
-            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
+            unpack_distribution(&archive, &dir.path().join("goroot"), &EVERYTHING_BUT_TESTS)
+                .expect_err("refused");
         assert!(error.contains("leaves the archive"), "{error}");
         assert!(!dir.path().join("escaped").exists());
     }
@@ -363,7 +393,8 @@ mod tests {
             ],
         );
         let error =
-            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
+            unpack_distribution(&archive, &dir.path().join("goroot"), &EVERYTHING_BUT_TESTS)
+                .expect_err("refused");
         assert!(error.contains("refusing link go/hl -> go.mod"), "{error}");
         assert!(!dir.path().join("goroot/hl").exists());
     }
@@ -381,7 +412,7 @@ mod tests {
             ],
         );
         let goroot = dir.path().join("goroot");
-        unpack_distribution(&archive, &goroot, false).expect("unpacks");
+        unpack_distribution(&archive, &goroot, &EVERYTHING_BUT_TESTS).expect("unpacks");
         assert_eq!(
             std::fs::read(goroot.join("bin/go-again")).expect("hard link"),
             b"#!/bin/sh\n"
@@ -402,8 +433,9 @@ mod tests {
             let dir = tempfile::tempdir().expect("tempdir");
             let archive = dir.path().join("evil.tar.gz");
             write_typed_archive(&archive, &[(name, kind, target)]);
-            let error = unpack_distribution(&archive, &dir.path().join("goroot"), false)
-                .expect_err("refused");
+            let error =
+                unpack_distribution(&archive, &dir.path().join("goroot"), &EVERYTHING_BUT_TESTS)
+                    .expect_err("refused");
             assert!(error.contains("that leaves the archive"), "{name}: {error}");
         }
     }
@@ -421,7 +453,8 @@ mod tests {
             ],
         );
         let error =
-            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
+            unpack_distribution(&archive, &dir.path().join("goroot"), &EVERYTHING_BUT_TESTS)
+                .expect_err("refused");
         assert!(
             error.contains("written through the link go/sub/up"),
             "{error}"
@@ -442,7 +475,8 @@ mod tests {
             ],
         );
         let error =
-            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
+            unpack_distribution(&archive, &dir.path().join("goroot"), &EVERYTHING_BUT_TESTS)
+                .expect_err("refused");
         assert!(error.contains("go/d1 that resolves outside"), "{error}");
     }
 
@@ -456,8 +490,9 @@ mod tests {
             let dir = tempfile::tempdir().expect("tempdir");
             let archive = dir.path().join("evil.tar.gz");
             write_typed_archive(&archive, &[("go/dev", kind, b"")]);
-            let error = unpack_distribution(&archive, &dir.path().join("goroot"), false)
-                .expect_err("refused");
+            let error =
+                unpack_distribution(&archive, &dir.path().join("goroot"), &EVERYTHING_BUT_TESTS)
+                    .expect_err("refused");
             assert!(error.contains("refusing entry go/dev of type"), "{error}");
         }
     }
@@ -478,7 +513,8 @@ mod tests {
             ],
         );
         let goroot = dir.path().join("goroot");
-        let left_out = unpack_distribution(&archive, &goroot, false).expect("unpacks");
+        let left_out =
+            unpack_distribution(&archive, &goroot, &EVERYTHING_BUT_TESTS).expect("unpacks");
         assert_eq!(left_out, 16 + 3 + 13);
         assert!(goroot.join("src/strings/strings.go").is_file());
         assert!(!goroot.join("src/strings/strings_test.go").exists());
@@ -488,7 +524,7 @@ mod tests {
     }
 
     #[test]
-    fn a_build_only_toolchain_also_leaves_out_its_own_sources() {
+    fn a_build_only_toolchain_also_leaves_out_its_own_sources_docs_and_unused_tools() {
         let dir = tempfile::tempdir().expect("tempdir");
         let archive = dir.path().join("go.tar.gz");
         write_archive(
@@ -497,15 +533,34 @@ mod tests {
                 ("go/bin/go", b"#!/bin/sh\n"),
                 ("go/src/cmd/go/main.go", b"package main\n"),
                 ("go/src/cmdline/keep.go", b"package cmdline\n"),
+                ("go/api/go1.26.txt", b"pkg"),
+                ("go/doc/go_spec.html", b"<html>"),
+                ("go/misc/chrome/gophertool/x.js", b"js"),
+                ("go/lib/time/zoneinfo.zip", b"zip"),
                 ("go/pkg/tool/linux_amd64/compile", b"ELF"),
+                ("go/pkg/tool/linux_amd64/vet", b"ELFvet"),
+                ("go/pkg/tool/linux_amd64/cover", b"ELFcover"),
             ],
         );
         let goroot = dir.path().join("goroot");
-        let left_out = unpack_distribution(&archive, &goroot, true).expect("unpacks");
-        assert_eq!(left_out, 13);
-        assert!(!goroot.join("src/cmd").exists());
-        assert!(goroot.join("src/cmdline/keep.go").is_file());
-        assert!(goroot.join("pkg/tool/linux_amd64/compile").is_file());
+        let tools = [String::from("vet")];
+        let left_out = LeftOut {
+            build_only: true,
+            tools: &tools,
+        };
+        let left_out_bytes = unpack_distribution(&archive, &goroot, &left_out).expect("unpacks");
+        assert_eq!(left_out_bytes, 13 + 3 + 6 + 2 + 6);
+        for gone in ["src/cmd", "api", "doc", "misc", "pkg/tool/linux_amd64/vet"] {
+            assert!(!goroot.join(gone).exists(), "{gone}");
+        }
+        for kept in [
+            "src/cmdline/keep.go",
+            "lib/time/zoneinfo.zip",
+            "pkg/tool/linux_amd64/compile",
+            "pkg/tool/linux_amd64/cover",
+        ] {
+            assert!(goroot.join(kept).is_file(), "{kept}");
+        }
     }
 
     #[test]
@@ -514,7 +569,8 @@ mod tests {
         let archive = dir.path().join("empty.tar.gz");
         write_archive(&archive, &[("go/README.md", b"hi")]);
         let error =
-            unpack_distribution(&archive, &dir.path().join("goroot"), false).expect_err("refused");
+            unpack_distribution(&archive, &dir.path().join("goroot"), &EVERYTHING_BUT_TESTS)
+                .expect_err("refused");
         assert!(error.contains("no go/bin/go"), "{error}");
     }
 }

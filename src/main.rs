@@ -12,6 +12,7 @@ mod go_archive;
 mod go_failure;
 mod go_packages;
 mod go_settings;
+mod go_tools;
 mod go_watchdog;
 mod go_work;
 mod image_labels;
@@ -83,6 +84,15 @@ impl Buildpack for GoBuildpack {
         .map_err(GoBuildpackError::PackagePattern)?;
         let build_flags = build_flags::BuildFlags::from_env(&env, config.linker.as_ref())
             .map_err(GoBuildpackError::BuildFlags)?;
+        let later_buildpack_requires_go = context
+            .buildpack_plan
+            .entries
+            .iter()
+            .filter(|entry| entry.name == "go")
+            .count()
+            > 1;
+        let left_out_tools =
+            go_tools::left_out_tools(&build_flags.goflags, app_dir, later_buildpack_requires_go);
         let procfile = processes::read_procfile(app_dir).map_err(GoBuildpackError::Procfile)?;
         let labels = image_labels::source_labels(app_dir, &env);
         let vendored = app_dir.join("vendor").join("modules.txt").is_file();
@@ -120,6 +130,7 @@ impl Buildpack for GoBuildpack {
             config.dist_mirror.as_deref(),
             &config.download_policy,
             config.install_tools_in_image,
+            left_out_tools,
         )?;
         // A Go workspace with the toolchain in the image gets the module cache too.
         let module_cache_in_image = gopath_source.is_some() && config.install_tools_in_image;

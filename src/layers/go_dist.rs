@@ -26,13 +26,18 @@ pub(crate) struct GoDistMetadata {
     /// existed were complete, so that is what its absence means.
     #[serde(default = "complete")]
     pub(crate) contents: String,
+    /// The programs of `pkg/tool/<os>_<arch>/` left out (see [`crate::go_tools`]), sorted.
+    /// Layers cached before this field existed have them all.
+    #[serde(default)]
+    pub(crate) left_out_tools: Vec<String>,
 }
 
 /// Everything but the tests: what `go build`, `go vet`, `go test` and `go tool` in the image
 /// need (`GO_INSTALL_TOOLS_IN_IMAGE`).
 pub(crate) const CONTENTS_COMPLETE: &str = "complete";
-/// Also without the toolchain's own sources (`src/cmd`, about 64 MB), which only rebuilding the
-/// toolchain or `go tool` reads: enough for `go install` of the app.
+/// Also without the toolchain's own sources (`src/cmd`, about 64 MB), its API lists, docs and
+/// misc files, which only rebuilding the toolchain or `go tool` reads: enough for `go install`
+/// of the app.
 pub(crate) const CONTENTS_BUILD_ONLY: &str = "build-only";
 
 fn complete() -> String {
@@ -40,8 +45,18 @@ fn complete() -> String {
 }
 
 impl GoDistMetadata {
-    pub(crate) fn for_artifact(artifact: &GoArtifact, keep_in_image: bool) -> Self {
+    /// `left_out_tools` only counts for a toolchain that stays out of the image.
+    pub(crate) fn for_artifact(
+        artifact: &GoArtifact,
+        keep_in_image: bool,
+        left_out_tools: Vec<String>,
+    ) -> Self {
         GoDistMetadata {
+            left_out_tools: if keep_in_image {
+                Vec::new()
+            } else {
+                left_out_tools
+            },
             contents: String::from(if keep_in_image {
                 CONTENTS_COMPLETE
             } else {
@@ -69,6 +84,7 @@ impl CachedLayerMetadata for GoDistMetadata {
             arch,
             checksum,
             contents,
+            left_out_tools,
         } = self;
         let mut reasons = Vec::new();
         if version != &wanted.version {
@@ -92,6 +108,17 @@ impl CachedLayerMetadata for GoDistMetadata {
         if contents != &wanted.contents && wanted.contents == CONTENTS_COMPLETE {
             reasons.push(String::from(
                 "it was installed without the toolchain's own sources (src/cmd), which GO_INSTALL_TOOLS_IN_IMAGE needs in the image",
+            ));
+        }
+        let missing: Vec<&str> = left_out_tools
+            .iter()
+            .filter(|tool| !wanted.left_out_tools.contains(tool))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            reasons.push(format!(
+                "it was installed without the go tools this build may run ({})",
+                missing.join(", ")
             ));
         }
         reasons
@@ -160,8 +187,9 @@ pub(crate) fn install_go_dist(
     mirror: Option<&str>,
     download_policy: &DownloadPolicy,
     keep_in_image: bool,
+    left_out_tools: Vec<String>,
 ) -> libcnb::Result<(), GoBuildpackError> {
-    let wanted = GoDistMetadata::for_artifact(artifact, keep_in_image);
+    let wanted = GoDistMetadata::for_artifact(artifact, keep_in_image, left_out_tools);
     let (layer, kept) = super::restore_cached_layer(
         context,
         layer_name!("go-dist"),
@@ -181,6 +209,7 @@ pub(crate) fn install_go_dist(
             &download_url(&artifact.url, mirror),
             &wanted.checksum,
             wanted.contents == CONTENTS_BUILD_ONLY,
+            &wanted.left_out_tools,
             download_policy,
         )
         .map_err(GoBuildpackError::GoDist)?;
@@ -222,6 +251,7 @@ mod tests {
             arch: arch.to_string(),
             checksum: checksum.to_string(),
             contents: String::from(CONTENTS_BUILD_ONLY),
+            left_out_tools: vec![String::from("fix"), String::from("vet")],
         }
     }
 
@@ -230,12 +260,16 @@ mod tests {
         let build_only = metadata("1.26.6", "amd64", "sha256:aa");
         let complete = GoDistMetadata {
             contents: String::from(CONTENTS_COMPLETE),
+            left_out_tools: Vec::new(),
             ..build_only.clone()
         };
         assert!(complete.reasons(&build_only).is_empty());
         assert_eq!(
             build_only.reasons(&complete),
-            vec!["it was installed without the toolchain's own sources (src/cmd), which GO_INSTALL_TOOLS_IN_IMAGE needs in the image"]
+            vec![
+                "it was installed without the toolchain's own sources (src/cmd), which GO_INSTALL_TOOLS_IN_IMAGE needs in the image",
+                "it was installed without the go tools this build may run (fix, vet)"
+            ]
         );
     }
 
@@ -244,7 +278,7 @@ mod tests {
         let wanted = metadata("1.26.6", "amd64", "sha256:aa");
         assert_eq!(
             toml::to_string(&wanted).expect("serialize"),
-            "version = \"1.26.6\"\nos = \"linux\"\narch = \"amd64\"\nchecksum = \"sha256:aa\"\ncontents = \"build-only\"\n"
+            "version = \"1.26.6\"\nos = \"linux\"\narch = \"amd64\"\nchecksum = \"sha256:aa\"\ncontents = \"build-only\"\nleft_out_tools = [\"fix\", \"vet\"]\n"
         );
         // Written by versions of the buildpack that always installed the complete toolchain.
         let older: GoDistMetadata = toml::from_str(
@@ -252,7 +286,31 @@ mod tests {
         )
         .expect("migrates");
         assert_eq!(older.contents, CONTENTS_COMPLETE);
+        assert!(older.left_out_tools.is_empty());
         assert!(older.reasons(&wanted).is_empty());
+        // Written by versions that left out src/cmd but kept every tool: still enough.
+        let build_only_with_every_tool: GoDistMetadata = toml::from_str(
+            "version = \"1.26.6\"\nos = \"linux\"\narch = \"amd64\"\nchecksum = \"sha256:aa\"\ncontents = \"build-only\"\n",
+        )
+        .expect("migrates");
+        assert!(build_only_with_every_tool.reasons(&wanted).is_empty());
+    }
+
+    #[test]
+    fn a_toolchain_without_a_tool_the_build_now_runs_is_replaced() {
+        let cached = GoDistMetadata {
+            left_out_tools: vec![String::from("cover"), String::from("vet")],
+            ..metadata("1.26.6", "amd64", "sha256:aa")
+        };
+        let fewer_left_out = GoDistMetadata {
+            left_out_tools: vec![String::from("vet")],
+            ..cached.clone()
+        };
+        assert_eq!(
+            cached.reasons(&fewer_left_out),
+            vec!["it was installed without the go tools this build may run (cover)"]
+        );
+        assert!(fewer_left_out.reasons(&cached).is_empty());
     }
 
     #[test]

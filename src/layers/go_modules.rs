@@ -184,15 +184,24 @@ fn used_modules(
         .collect())
 }
 
+/// What pruning the module cache removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Pruned {
+    /// Module versions the app no longer requires, and their bytes.
+    versions: usize,
+    version_bytes: u64,
+    /// Downloaded zips of required versions that are unpacked, and their bytes.
+    zips: usize,
+    zip_bytes: u64,
+}
+
 /// Removes from the module cache every module version not in `required`: its unpacked tree
 /// and its downloaded zip (the small `.mod` and `.info` files stay: resolving the module graph
-/// reads them). Returns the versions removed and the bytes freed.
-fn remove_unrequired(
-    module_cache: &Path,
-    required: &BTreeSet<String>,
-) -> std::io::Result<(usize, u64)> {
-    let mut removed = 0;
-    let mut freed = 0;
+/// reads them). Of the required versions, the zip goes too once the tree is unpacked: the go
+/// command builds from the tree, and with the tree and its `.ziphash` there it never reads the
+/// zip (`go mod verify` checks the tree against the hash), so the cache holds each module once.
+fn remove_unrequired(module_cache: &Path, required: &BTreeSet<String>) -> std::io::Result<Pruned> {
+    let mut pruned = Pruned::default();
     let mut dirs = vec![module_cache.to_path_buf()];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir)? {
@@ -213,24 +222,32 @@ fn remove_unrequired(
                 dirs.push(path);
                 continue;
             }
+            let (module, version) = relative.split_once('@').unwrap_or((&relative, ""));
+            let downloads = module_cache.join("cache/download").join(module).join("@v");
+            let file = |extension: &str| downloads.join(format!("{version}.{extension}"));
             if required.contains(&relative) {
+                // A `.partial` file marks a tree the go command has not finished unpacking.
+                if file("ziphash").is_file() && !file("partial").exists() {
+                    if let Ok(metadata) = file("zip").metadata() {
+                        std::fs::remove_file(file("zip"))?;
+                        pruned.zips += 1;
+                        pruned.zip_bytes += metadata.len();
+                    }
+                }
                 continue;
             }
-            let (module, version) = relative.split_once('@').unwrap_or((&relative, ""));
-            freed += super::tree_size(&path);
+            pruned.version_bytes += super::tree_size(&path);
             std::fs::remove_dir_all(&path)?;
-            let downloads = module_cache.join("cache/download").join(module).join("@v");
             for extension in ["zip", "ziphash"] {
-                let file = downloads.join(format!("{version}.{extension}"));
-                if let Ok(metadata) = file.metadata() {
-                    freed += metadata.len();
-                    std::fs::remove_file(&file)?;
+                if let Ok(metadata) = file(extension).metadata() {
+                    pruned.version_bytes += metadata.len();
+                    std::fs::remove_file(file(extension))?;
                 }
             }
-            removed += 1;
+            pruned.versions += 1;
         }
     }
-    Ok((removed, freed))
+    Ok(pruned)
 }
 
 /// After a successful build whose dependency files changed: removes the module versions the
@@ -254,15 +271,22 @@ pub(crate) fn prune_unrequired_modules(
             remove_unrequired(&module_cache, &used).map_err(|error| error.to_string())
         })
     } else {
-        Ok((0, 0))
+        Ok(Pruned::default())
     };
     match pruned {
-        Ok((removed, freed)) => {
-            if removed > 0 {
+        Ok(pruned) => {
+            if pruned.versions > 0 {
                 print::sub_bullet(format!(
                     "Removed {} the app no longer requires from the module cache ({})",
-                    super::count_of(removed, "module version", "module versions"),
-                    super::megabytes(freed)
+                    super::count_of(pruned.versions, "module version", "module versions"),
+                    super::megabytes(pruned.version_bytes)
+                ));
+            }
+            if pruned.zips > 0 {
+                print::sub_bullet(format!(
+                    "Removed the downloaded zips of {}, which the module cache keeps unpacked ({})",
+                    super::count_of(pruned.zips, "module", "modules"),
+                    super::megabytes(pruned.zip_bytes)
                 ));
             }
             if let Err(error) = std::fs::write(&marker, fingerprint) {
@@ -319,8 +343,20 @@ mod pruning_tests {
         .iter()
         .map(ToString::to_string)
         .collect();
-        let (removed, freed) = remove_unrequired(root, &required).expect("prunes");
-        assert_eq!((removed, freed), (1, 5));
+        write(
+            &root.join("cache/download/github.com/!burnt!sushi/toml/@v/v1.0.0.zip"),
+            "zip",
+        );
+        let pruned = remove_unrequired(root, &required).expect("prunes");
+        assert_eq!(
+            pruned,
+            Pruned {
+                versions: 1,
+                version_bytes: 5,
+                zips: 1,
+                zip_bytes: 1
+            }
+        );
         assert!(!root.join("example.test/greeting@v1.0.0").exists());
         assert!(root
             .join("example.test/greeting@v1.1.0/greeting.go")
@@ -332,6 +368,32 @@ mod pruning_tests {
         assert!(!downloads.join("v1.0.0.zip").exists());
         assert!(!downloads.join("v1.0.0.ziphash").exists());
         assert!(downloads.join("v1.0.0.mod").is_file());
+        // Unpacked with its hash: the zip is not needed. Without a hash it stays.
+        assert!(!downloads.join("v1.1.0.zip").exists());
+        assert!(downloads.join("v1.1.0.ziphash").is_file());
+        assert!(downloads.join("v1.1.0.mod").is_file());
+        assert!(root
+            .join("cache/download/github.com/!burnt!sushi/toml/@v/v1.0.0.zip")
+            .is_file());
+    }
+
+    #[test]
+    fn the_zip_of_a_tree_still_being_unpacked_stays() {
+        let cache = tempfile::tempdir().expect("tempdir");
+        let root = cache.path();
+        write(
+            &root.join("example.test/greeting@v1.1.0/greeting.go"),
+            "new",
+        );
+        let downloads = root.join("cache/download/example.test/greeting/@v");
+        for extension in ["zip", "ziphash", "partial"] {
+            write(&downloads.join(format!("v1.1.0.{extension}")), "x");
+        }
+        let required = BTreeSet::from([String::from("example.test/greeting@v1.1.0")]);
+        assert_eq!(
+            remove_unrequired(root, &required).expect("prunes"),
+            Pruned::default()
+        );
         assert!(downloads.join("v1.1.0.zip").is_file());
     }
 

@@ -131,7 +131,7 @@ fn a_heroku_install_comment_installs_migrate_from_a_dependency() {
   - Downloading Go 1.26.6 from <services>/mirror/go1.26.6.linux-<arch>.tar.gz ... (<time>)
   - Verified `sha256:<sha256>`
   - Unpacking ... (<time>)
-  - Left out the standard library's tests and test data and the toolchain's own sources (src/cmd; kept with GO_INSTALL_TOOLS_IN_IMAGE) (76 MB), which no build of the app reads
+  - Left out what this build never reads (101 MB): the standard library's tests and test data, the toolchain's own sources and docs, and the go tools `go install` does not run here (GO_INSTALL_TOOLS_IN_IMAGE keeps them)
 - Go modules
   - Creating an empty module cache
 - Go build cache

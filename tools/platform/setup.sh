@@ -78,6 +78,119 @@ else
   fi
 fi
 
+# --- Base images (a function, run in the background while pack, the lifecycle and the buildpack
+# are compiled: debootstrap waits on the Debian mirror and dpkg, the compilers on the CPU).
+make_images() {
+  # --- Base images: Debian bookworm from the machine's Debian mirror, as the CNB platform spec
+  # asks of stack images (a cnb user 1000:1000 with a home, CNB_USER_ID/CNB_GROUP_ID, the
+  # io.buildpacks.base.* labels, /etc/os-release). An image exists only once `docker import`
+  # finished, and carries the key of what it was made from: a killed run leaves nothing usable.
+  image_key() { docker image inspect -f '{{index .Config.Labels "gocnb.setup.key"}}' "$1" 2>/dev/null || true; }
+
+  make_rootfs() { # dir, extra packages (comma separated)
+    local dir="$1" packages="$2"
+    rm -rf "$dir" "$dir.new"
+    debootstrap --variant=minbase --include="$packages" bookworm "$dir.new" >"$cache/debootstrap.log" 2>&1 ||
+      { tail -n 20 "$cache/debootstrap.log" >&2; fail "debootstrap failed (log above)"; }
+    echo 'cnb:x:1000:1000:cnb:/home/cnb:/bin/bash' >>"$dir.new/etc/passwd"
+    echo 'cnb:x:1000:' >>"$dir.new/etc/group"
+    echo 'cnb:*:19000:0:99999:7:::' >>"$dir.new/etc/shadow"
+    install -d -o 1000 -g 1000 "$dir.new/home/cnb"
+    rm -rf "$dir.new/var/cache/apt/archives/"*.deb "$dir.new/var/lib/apt/lists/"*
+    mv "$dir.new" "$dir"
+  }
+
+  # The ID of an image, or nothing; an image that a new one replaced is removed (it has no name).
+  image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+  remove_replaced() { [[ -z "$1" || "$1" == "$(image_id "$2")" ]] || docker image rm "$1" >/dev/null 2>&1 || true; }
+
+  import_image() { # rootfs dir, name, key
+    local dir="$1" name="$2" key="$3" old
+    old="$(image_id "$name")"
+    tar -C "$dir" -c . | docker import \
+      --change 'ENV CNB_USER_ID=1000' --change 'ENV CNB_GROUP_ID=1000' \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'USER 1000:1000' --change 'WORKDIR /home/cnb' \
+      --change 'LABEL io.buildpacks.base.distro.name=debian' \
+      --change 'LABEL io.buildpacks.base.distro.version=12' \
+      --change "LABEL io.buildpacks.base.maintainer=gocnb" \
+      --change "LABEL gocnb.setup.key=$key" \
+      - "$name" >/dev/null
+    remove_replaced "$old" "$name"
+  }
+
+  base_key="$(sha256sum "$0" | cut -c1-16)"
+  if [[ "$(image_key "$BUILD_IMAGE")" != "$base_key" || "$(image_key "$BUILD_IMAGE_NO_GIT")" != "$base_key" ]]; then
+    say "making the build images from debootstrap (ca-certificates git gcc libc6-dev)"
+    make_rootfs "$cache/rootfs-build" ca-certificates,git,gcc,libc6-dev,tar
+    import_image "$cache/rootfs-build" "$BUILD_IMAGE" "$base_key"
+    # A minimal build image, as some builders are: no git.
+    rm -f "$cache/rootfs-build/usr/bin/git"
+    import_image "$cache/rootfs-build" "$BUILD_IMAGE_NO_GIT" "$base_key"
+    rm -rf "$cache/rootfs-build"
+  fi
+  if [[ "$(image_key "$RUN_IMAGE")" != "$base_key" ]]; then
+    say "making the run image from debootstrap (ca-certificates tzdata)"
+    make_rootfs "$cache/rootfs-run" ca-certificates,tzdata
+    import_image "$cache/rootfs-run" "$RUN_IMAGE" "$base_key"
+    rm -rf "$cache/rootfs-run"
+  fi
+
+  # Run images that say they are for another architecture (the same files): the lifecycle takes
+  # the build's target from the run image, so builders with them build as for arm64 or ppc64le.
+  for arch in arm64 ppc64le; do
+    layers() { docker image inspect -f '{{json .RootFS.Layers}}' "$1" 2>/dev/null || true; }
+    if [[ "$(layers "$RUN_IMAGE-$arch")" != "$(layers "$RUN_IMAGE")" ]]; then
+      say "making the run image $RUN_IMAGE-$arch"
+      work="$(mktemp -d "$cache/arch.XXXXXX")"
+      docker save "$RUN_IMAGE" | tar -C "$work" -x
+      python3 "$repo/tools/platform/retag-arch.py" "$work" "$arch" "$RUN_IMAGE-$arch"
+      old="$(image_id "$RUN_IMAGE-$arch")"
+      tar -C "$work" -c . | docker load >/dev/null
+      remove_replaced "$old" "$RUN_IMAGE-$arch"
+      rm -rf "$work"
+    fi
+  done
+
+  # Images derived from those for the platform tests (tests/e2e/platforms.rs), each bringing one
+  # condition a builder may have: a container of the base image runs `script` as root, and is
+  # committed with `changes`. Keyed by the base image and the recipe.
+  derive_image() { # base, name, script, changes...
+    local base="$1" name="$2" script="$3" key old container args=()
+    shift 3
+    key="$( (image_id "$base"; echo "$script"; printf '%s\n' "$@") | sha256sum | cut -c1-16)"
+    [[ "$(image_key "$name")" == "$key" ]] && return
+    say "making the image $name"
+    old="$(image_id "$name")"
+    container="gocnb-derive-$$"
+    docker rm -f "$container" >/dev/null 2>&1 || true
+    docker run --name "$container" --user 0 --network none --entrypoint /bin/sh "$base" -c "$script" >/dev/null
+    for change in "$@" "LABEL gocnb.setup.key=$key"; do args+=(--change "$change"); done
+    docker commit "${args[@]}" "$container" "$name" >/dev/null
+    docker rm "$container" >/dev/null
+    remove_replaced "$old" "$name"
+  }
+  for kind in build run; do
+    base="gocnb/$kind:bookworm"
+    # A stack-style image, as builders made before targets declare them.
+    derive_image "$base" "$base-stack" ":" "LABEL io.buildpacks.stack.id=$STACK_ID"
+    # The cnb user as 1001:1001, as some base images have it.
+    derive_image "$base" "$base-uid1001" \
+      "sed -i 's/^cnb:x:1000:1000:/cnb:x:1001:1001:/' /etc/passwd && sed -i 's/^cnb:x:1000:/cnb:x:1001:/' /etc/group && chown -R 1001:1001 /home/cnb" \
+      "USER 1001:1001" "ENV CNB_USER_ID=1001" "ENV CNB_GROUP_ID=1001"
+  done
+  # A run image without CA certificates or /etc/os-release.
+  derive_image "$RUN_IMAGE" "$RUN_IMAGE-bare" \
+    "rm -rf /etc/ssl/certs /usr/share/ca-certificates /etc/os-release /usr/lib/os-release" \
+    "USER 1000:1000"
+}
+
+STACK_ID=io.gocnb.stacks.bookworm
+images_log="$cache/images.log"
+say "making the base images in the background (log in $images_log)"
+make_images >"$images_log" 2>&1 &
+images_pid=$!
+
 # --- pack and the lifecycle, built with the machine's Go from the pinned modules.
 # go.sum is complete and committed: every module is checked against it, and the checksum
 # database (unreachable here) is never asked.
@@ -134,114 +247,17 @@ if [[ ! -f "$lifecycle_old_tgz" ]]; then
   rm -rf "$staging"
 fi
 
-# --- Base images: Debian bookworm from the machine's Debian mirror, as the CNB platform spec
-# asks of stack images (a cnb user 1000:1000 with a home, CNB_USER_ID/CNB_GROUP_ID, the
-# io.buildpacks.base.* labels, /etc/os-release). An image exists only once `docker import`
-# finished, and carries the key of what it was made from: a killed run leaves nothing usable.
-image_key() { docker image inspect -f '{{index .Config.Labels "gocnb.setup.key"}}' "$1" 2>/dev/null || true; }
-
-make_rootfs() { # dir, extra packages (comma separated)
-  local dir="$1" packages="$2"
-  rm -rf "$dir" "$dir.new"
-  debootstrap --variant=minbase --include="$packages" bookworm "$dir.new" >"$cache/debootstrap.log" 2>&1 ||
-    { tail -n 20 "$cache/debootstrap.log" >&2; fail "debootstrap failed (log above)"; }
-  echo 'cnb:x:1000:1000:cnb:/home/cnb:/bin/bash' >>"$dir.new/etc/passwd"
-  echo 'cnb:x:1000:' >>"$dir.new/etc/group"
-  echo 'cnb:*:19000:0:99999:7:::' >>"$dir.new/etc/shadow"
-  install -d -o 1000 -g 1000 "$dir.new/home/cnb"
-  rm -rf "$dir.new/var/cache/apt/archives/"*.deb "$dir.new/var/lib/apt/lists/"*
-  mv "$dir.new" "$dir"
-}
-
-# The ID of an image, or nothing; an image that a new one replaced is removed (it has no name).
-image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
-remove_replaced() { [[ -z "$1" || "$1" == "$(image_id "$2")" ]] || docker image rm "$1" >/dev/null 2>&1 || true; }
-
-import_image() { # rootfs dir, name, key
-  local dir="$1" name="$2" key="$3" old
-  old="$(image_id "$name")"
-  tar -C "$dir" -c . | docker import \
-    --change 'ENV CNB_USER_ID=1000' --change 'ENV CNB_GROUP_ID=1000' \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'USER 1000:1000' --change 'WORKDIR /home/cnb' \
-    --change 'LABEL io.buildpacks.base.distro.name=debian' \
-    --change 'LABEL io.buildpacks.base.distro.version=12' \
-    --change "LABEL io.buildpacks.base.maintainer=gocnb" \
-    --change "LABEL gocnb.setup.key=$key" \
-    - "$name" >/dev/null
-  remove_replaced "$old" "$name"
-}
-
-base_key="$(sha256sum "$0" | cut -c1-16)"
-if [[ "$(image_key "$BUILD_IMAGE")" != "$base_key" || "$(image_key "$BUILD_IMAGE_NO_GIT")" != "$base_key" ]]; then
-  say "making the build images from debootstrap (ca-certificates git gcc libc6-dev)"
-  make_rootfs "$cache/rootfs-build" ca-certificates,git,gcc,libc6-dev,tar
-  import_image "$cache/rootfs-build" "$BUILD_IMAGE" "$base_key"
-  # A minimal build image, as some builders are: no git.
-  rm -f "$cache/rootfs-build/usr/bin/git"
-  import_image "$cache/rootfs-build" "$BUILD_IMAGE_NO_GIT" "$base_key"
-  rm -rf "$cache/rootfs-build"
-fi
-if [[ "$(image_key "$RUN_IMAGE")" != "$base_key" ]]; then
-  say "making the run image from debootstrap (ca-certificates tzdata)"
-  make_rootfs "$cache/rootfs-run" ca-certificates,tzdata
-  import_image "$cache/rootfs-run" "$RUN_IMAGE" "$base_key"
-  rm -rf "$cache/rootfs-run"
-fi
-
-# Run images that say they are for another architecture (the same files): the lifecycle takes
-# the build's target from the run image, so builders with them build as for arm64 or ppc64le.
-for arch in arm64 ppc64le; do
-  layers() { docker image inspect -f '{{json .RootFS.Layers}}' "$1" 2>/dev/null || true; }
-  if [[ "$(layers "$RUN_IMAGE-$arch")" != "$(layers "$RUN_IMAGE")" ]]; then
-    say "making the run image $RUN_IMAGE-$arch"
-    work="$(mktemp -d "$cache/arch.XXXXXX")"
-    docker save "$RUN_IMAGE" | tar -C "$work" -x
-    python3 "$repo/tools/platform/retag-arch.py" "$work" "$arch" "$RUN_IMAGE-$arch"
-    old="$(image_id "$RUN_IMAGE-$arch")"
-    tar -C "$work" -c . | docker load >/dev/null
-    remove_replaced "$old" "$RUN_IMAGE-$arch"
-    rm -rf "$work"
-  fi
-done
-
-# Images derived from those for the platform tests (tests/e2e/platforms.rs), each bringing one
-# condition a builder may have: a container of the base image runs `script` as root, and is
-# committed with `changes`. Keyed by the base image and the recipe.
-derive_image() { # base, name, script, changes...
-  local base="$1" name="$2" script="$3" key old container args=()
-  shift 3
-  key="$( (image_id "$base"; echo "$script"; printf '%s\n' "$@") | sha256sum | cut -c1-16)"
-  [[ "$(image_key "$name")" == "$key" ]] && return
-  say "making the image $name"
-  old="$(image_id "$name")"
-  container="gocnb-derive-$$"
-  docker rm -f "$container" >/dev/null 2>&1 || true
-  docker run --name "$container" --user 0 --network none --entrypoint /bin/sh "$base" -c "$script" >/dev/null
-  for change in "$@" "LABEL gocnb.setup.key=$key"; do args+=(--change "$change"); done
-  docker commit "${args[@]}" "$container" "$name" >/dev/null
-  docker rm "$container" >/dev/null
-  remove_replaced "$old" "$name"
-}
-STACK_ID=io.gocnb.stacks.bookworm
-for kind in build run; do
-  base="gocnb/$kind:bookworm"
-  # A stack-style image, as builders made before targets declare them.
-  derive_image "$base" "$base-stack" ":" "LABEL io.buildpacks.stack.id=$STACK_ID"
-  # The cnb user as 1001:1001, as some base images have it.
-  derive_image "$base" "$base-uid1001" \
-    "sed -i 's/^cnb:x:1000:1000:/cnb:x:1001:1001:/' /etc/passwd && sed -i 's/^cnb:x:1000:/cnb:x:1001:/' /etc/group && chown -R 1001:1001 /home/cnb" \
-    "USER 1001:1001" "ENV CNB_USER_ID=1001" "ENV CNB_GROUP_ID=1001"
-done
-# A run image without CA certificates or /etc/os-release.
-derive_image "$RUN_IMAGE" "$RUN_IMAGE-bare" \
-  "rm -rf /etc/ssl/certs /usr/share/ca-certificates /etc/os-release /usr/lib/os-release" \
-  "USER 1000:1000"
-
 # --- The buildpack, packaged for the musl target, and the builders.
 say "packaging the buildpack (release, $MUSL_TARGET)"
 buildpack_dir="$(cd "$repo" && cargo run --quiet --locked --package e2e-harness -- package)"
 buildpack_key="$(find "$buildpack_dir" -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+
+# --- The base images made in the background.
+if ! wait "$images_pid"; then
+  cat "$images_log" >&2
+  fail "making the base images failed (log above)"
+fi
+cat "$images_log"
 
 make_builder() { # name, builder.toml template, lifecycle, build image, run image
   local name="$1" template="$2" lifecycle="$3" build_image="$4" run_image="$5" staging old key

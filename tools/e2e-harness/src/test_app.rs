@@ -684,6 +684,33 @@ impl TestApp {
             .and_then(|layer| layer["sha"].as_str().map(String::from))
     }
 
+    /// The paths of a cached layer's files relative to the layer (`bin/go`), as the build cache
+    /// holds them; empty when the layer is not cached.
+    #[must_use]
+    pub fn cached_layer_files(&self, name: &str) -> Vec<String> {
+        let Some(digest) = self.cached_layer_digest(name) else {
+            return Vec::new();
+        };
+        let tarball = self
+            .cache()
+            .read(&format!("committed/{digest}.tar"))
+            .expect("read the cached layer");
+        let in_layer = format!("/{name}/");
+        let mut archive = tar::Archive::new(tarball.as_slice());
+        let mut files: Vec<String> = archive
+            .entries()
+            .expect("layer tar")
+            .flatten()
+            .filter(|entry| entry.header().entry_type().is_file())
+            .filter_map(|entry| {
+                let path = entry.path().ok()?.to_string_lossy().into_owned();
+                path.split_once(&in_layer).map(|(_, file)| file.to_string())
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
     /// The bytes each cached layer takes in the build cache, by layer name.
     #[must_use]
     pub fn cached_layer_sizes(&self) -> std::collections::BTreeMap<String, u64> {
