@@ -146,6 +146,7 @@ fn a_heroku_install_comment_installs_migrate_from_a_dependency() {
 
   - Done (<time>)
   - Wrote a CycloneDX SBOM of the binaries: 2 binaries, 2 modules and the standard library
+  - Removed the downloaded zips of 3 modules, which the module cache keeps unpacked (0.4 MB)
 - Processes
   - `web`: `/layers/gocnb_go/target/bin/web` (default)
   - `migrate`: `/layers/gocnb_go/target/bin/migrate`

@@ -273,6 +273,7 @@ make_builder() { # name, builder.toml template, lifecycle, build image, run imag
   old="$(image_id "$name")"
   sed -e "s|@LIFECYCLE@|$lifecycle|" -e "s|@BUILDPACK@|$buildpack_dir|" \
     -e "s|@BUILD_IMAGE@|$build_image|" -e "s|@RUN_IMAGE@|$run_image|" -e "s|@STACK_ID@|$STACK_ID|" \
+    -e "s|@NOOP_BUILDPACK@|$repo/tools/e2e-harness/buildpacks/noop|" \
     "$template" >"$staging/builder.toml"
   pack builder create "$name" --config "$staging/builder.toml" --pull-policy never \
     >"$cache/builder.log" 2>&1 || { cat "$cache/builder.log" >&2; fail "pack builder create failed (log above)"; }
@@ -290,6 +291,8 @@ builders=(
   "$BUILDER-platform-0.9 $targets_toml $lifecycle_old_tgz $BUILD_IMAGE $RUN_IMAGE"
   "$BUILDER-uid1001 $targets_toml $lifecycle_tgz $BUILD_IMAGE-uid1001 $RUN_IMAGE-uid1001"
   "$BUILDER-bare-run $targets_toml $lifecycle_tgz $BUILD_IMAGE $RUN_IMAGE-bare"
+  # The bench's floor: the same platform with a buildpack that does nothing.
+  "$BUILDER-floor $repo/tools/platform/builder-floor.toml $lifecycle_tgz $BUILD_IMAGE $RUN_IMAGE"
 )
 for builder in "${builders[@]}"; do
   # shellcheck disable=SC2086 # the fields are words without spaces

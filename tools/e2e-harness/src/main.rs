@@ -4,7 +4,8 @@
 //! cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]
 //! cnb-local setup               (the Go toolchain mirror, real modules and CycloneDX schema, cached)
 //! cnb-local package             (packages the buildpack for the builder; prints its directory)
-//! cnb-local bench [--rounds N]  (bare go against the whole `pack build`)
+//! cnb-local bench [--app chi-web|caddy|bench-deps] [--rounds N] [--json FILE] [--builder NAME]
+//!                               (bare go, the floor and the whole `pack build`)
 //! cnb-local provision-go [VERSION]...
 //! cnb-local goproxy <out dir>
 //! ```
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage:\n  cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]\n  cnb-local setup\n  cnb-local package\n  cnb-local bench [--rounds N]\n  cnb-local provision-go [VERSION]...\n  cnb-local goproxy <out dir>";
+const USAGE: &str = "usage:\n  cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]\n  cnb-local setup\n  cnb-local package\n  cnb-local bench [--app chi-web|caddy|bench-deps] [--rounds N] [--json FILE] [--builder NAME]\n  cnb-local provision-go [VERSION]...\n  cnb-local goproxy <out dir>";
 
 /// Builds an app with `pack build` on the builder, runs it with `docker run` and asks it over
 /// HTTP: what a user of the buildpack does.
@@ -97,18 +98,24 @@ fn run(args: &[String]) -> Result<(), String> {
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
-    let mut rounds = 3;
+    let mut options = e2e_harness::bench::Options {
+        app: String::from("chi-web"),
+        rounds: 3,
+        json: None,
+        builder: None,
+    };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
-        match (
-            arg.as_str(),
-            iter.next().and_then(|n| n.parse::<usize>().ok()),
-        ) {
-            ("--rounds", Some(number)) => rounds = number.max(1),
+        let value = iter.next().ok_or(USAGE)?;
+        match arg.as_str() {
+            "--app" => options.app.clone_from(value),
+            "--rounds" => options.rounds = value.parse::<usize>().map_err(|_| USAGE)?.max(1),
+            "--json" => options.json = Some(PathBuf::from(value)),
+            "--builder" => options.builder = Some(value.clone()),
             _ => return Err(USAGE.to_string()),
         }
     }
-    let report = e2e_harness::bench::run(&workspace_root(), rounds)?;
+    let report = e2e_harness::bench::run(&workspace_root(), &options)?;
     print!("{report}");
     Ok(())
 }

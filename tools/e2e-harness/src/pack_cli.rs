@@ -80,6 +80,36 @@ pub fn pack_build(
     }
 }
 
+/// [`pack_build`] of `app` on `builder` alone, with `--verbose`: the lifecycle then prints each
+/// phase's time (`Timer: Restorer ran for 1.2s …`).
+///
+/// # Errors
+/// When pack cannot be run or the build fails.
+pub fn pack_build_verbose(
+    image: &str,
+    builder: &str,
+    app: &Path,
+    env: &[(String, String)],
+) -> Result<(String, Duration), String> {
+    let mut command = pack_build_command(image, builder, app, &[], env, &[]);
+    command.arg("--verbose");
+    let started = Instant::now();
+    let output = command
+        .output()
+        .map_err(|e| format!("run pack: {e} (set it up with tools/platform/setup.sh)"))?;
+    let elapsed = started.elapsed();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.success() {
+        Ok((log, elapsed))
+    } else {
+        Err(format!("pack build failed:\n{log}"))
+    }
+}
+
 /// Where and how a `pack build --publish` builds: the image and its build cache both in a
 /// registry, as kpack and Tekton build. `run_image` must be in a registry too.
 pub struct Publish<'a> {

@@ -39,37 +39,62 @@ pub fn services_address() -> &'static str {
 /// # Errors
 /// When the machine's go command fails (no network to the Go module proxy, say).
 pub fn real_module_proxy(workspace_root: &Path) -> Result<PathBuf, String> {
+    for fixture in REAL_MODULE_FIXTURES {
+        download_real_modules(
+            &workspace_root.join("test-fixtures").join(fixture),
+            &["all"],
+        )?;
+    }
+    Ok(real_modules_dir().join("cache").join("download"))
+}
+
+fn real_modules_dir() -> PathBuf {
+    cache_dir().join("real-modules")
+}
+
+/// Fills the real-module cache with `go mod download <modules>` run in `app` (a module whose
+/// go.sum is complete, or any directory for `module@version` arguments), once for each go.sum
+/// and arguments.
+///
+/// # Errors
+/// When the machine's go command fails (no network to the Go module proxy, say).
+pub fn download_real_modules(app: &Path, modules: &[&str]) -> Result<(), String> {
     static LOCK: Mutex<()> = Mutex::new(());
     let _guard = LOCK.lock().map_err(|_| String::from("lock poisoned"))?;
-    let modcache = cache_dir().join("real-modules");
-    for fixture in REAL_MODULE_FIXTURES {
-        let dir = workspace_root.join("test-fixtures").join(fixture);
-        let go_sum = std::fs::read(dir.join("go.sum")).unwrap_or_default();
-        // The marker names the go.sum it was filled for: a changed fixture is downloaded again.
-        let marker = modcache.join(format!(
-            ".{fixture}-{}",
-            crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(&go_sum))
-        ));
-        if marker.is_file() {
-            continue;
-        }
-        let output = Command::new("go")
-            .args(["mod", "download", "-x", "all"])
-            .current_dir(&dir)
-            .env("GOMODCACHE", &modcache)
-            .env("GOFLAGS", "-mod=mod -modcacherw")
-            .env("GOTOOLCHAIN", "local")
-            .output()
-            .map_err(|e| format!("run the machine's go: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "go mod download in test-fixtures/{fixture} failed:\n{}",
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        std::fs::write(&marker, "").map_err(|e| format!("write {}: {e}", marker.display()))?;
+    let modcache = real_modules_dir();
+    let mut key = std::fs::read(app.join("go.sum")).unwrap_or_default();
+    key.extend(modules.join(" ").as_bytes());
+    let name = app
+        .file_name()
+        .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+    // The marker names what it was filled for: a changed fixture is downloaded again.
+    let marker = modcache.join(format!(
+        ".{name}-{}",
+        crate::hex(&<sha2::Sha256 as sha2::Digest>::digest(&key))
+    ));
+    if marker.is_file() {
+        return Ok(());
     }
-    Ok(modcache.join("cache").join("download"))
+    let output = Command::new("go")
+        .args(["mod", "download", "-x"])
+        .args(modules)
+        .current_dir(app)
+        .env("GOMODCACHE", &modcache)
+        .env("GOFLAGS", "-mod=mod -modcacherw")
+        .env("GOTOOLCHAIN", "local")
+        .output()
+        .map_err(|e| format!("run the machine's go: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "go mod download {} in {} failed:\n{}",
+            modules.join(" "),
+            app.display(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    std::fs::create_dir_all(&modcache)
+        .map_err(|e| format!("create {}: {e}", modcache.display()))?;
+    std::fs::write(&marker, "").map_err(|e| format!("write {}: {e}", marker.display()))
 }
 
 pub struct LocalServices {
