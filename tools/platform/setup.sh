@@ -78,15 +78,19 @@ else
   fi
 fi
 
-# --- Base images (a function, run in the background while pack, the lifecycle and the buildpack
-# are compiled: debootstrap waits on the Debian mirror and dpkg, the compilers on the CPU).
-make_images() {
-  # --- Base images: Debian bookworm from the machine's Debian mirror, as the CNB platform spec
-  # asks of stack images (a cnb user 1000:1000 with a home, CNB_USER_ID/CNB_GROUP_ID, the
-  # io.buildpacks.base.* labels, /etc/os-release). An image exists only once `docker import`
-  # finished, and carries the key of what it was made from: a killed run leaves nothing usable.
-  image_key() { docker image inspect -f '{{index .Config.Labels "gocnb.setup.key"}}' "$1" 2>/dev/null || true; }
+# Images carry the key of what they were made from; the ID of an image, or nothing; an image
+# that a new one replaced is removed (it has no name).
+image_key() { docker image inspect -f '{{index .Config.Labels "gocnb.setup.key"}}' "$1" 2>/dev/null || true; }
+image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+remove_replaced() { [[ -z "$1" || "$1" == "$(image_id "$2")" ]] || docker image rm "$1" >/dev/null 2>&1 || true; }
 
+# --- Base images: Debian bookworm from the machine's Debian mirror, as the CNB platform spec asks
+# of stack images (a cnb user 1000:1000 with a home, CNB_USER_ID/CNB_GROUP_ID, the
+# io.buildpacks.base.* labels, /etc/os-release). An image exists only once `docker import`
+# finished, and carries the key of what it was made from: a killed run leaves nothing usable.
+# A function, run in the background while pack, the lifecycle and the buildpack compile:
+# debootstrap mostly waits on the Debian mirror and dpkg, the compilers on the CPU.
+make_images() {
   make_rootfs() { # dir, extra packages (comma separated)
     local dir="$1" packages="$2"
     rm -rf "$dir" "$dir.new"
@@ -100,9 +104,6 @@ make_images() {
     mv "$dir.new" "$dir"
   }
 
-  # The ID of an image, or nothing; an image that a new one replaced is removed (it has no name).
-  image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
-  remove_replaced() { [[ -z "$1" || "$1" == "$(image_id "$2")" ]] || docker image rm "$1" >/dev/null 2>&1 || true; }
 
   import_image() { # rootfs dir, name, key
     local dir="$1" name="$2" key="$3" old
