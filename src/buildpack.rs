@@ -40,6 +40,8 @@ pub(crate) enum GoBuildpackError {
     KeepFiles(KeepFilesError),
     Sbom(SbomError),
     PrepareBuildCache(std::io::Error),
+    /// Writing the cached archive of a toolchain this build installed.
+    ArchiveToolchain(std::io::Error),
 }
 
 impl From<GoBuildpackError> for libcnb::Error<GoBuildpackError> {

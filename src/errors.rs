@@ -43,6 +43,7 @@ macro_rules! error_ids {
 
 error_ids! {
     BuildCachePrepare => "go/build-cache/prepare",
+    ToolchainArchive => "go/toolchain/archive",
     CommandCertificate => "go/command/certificate",
     CommandConnection => "go/command/connection",
     CommandCredentials => "go/command/credentials",
@@ -201,6 +202,13 @@ fn buildpack_error_message(error: &GoBuildpackError) -> String {
             "Could not prepare the Go build cache",
             "Preparing the go-build-cache layer (the go command's configuration, and the entries' ages used to prune what a build does not use) failed.\n\n\
              Retry the build; if it fails again, clear the build cache (`pack build --clear-cache`, or your platform's equivalent).",
+            source,
+        ),
+        GoBuildpackError::ArchiveToolchain(source) => message_with_details(
+            ErrorId::ToolchainArchive,
+            "Could not keep the Go toolchain in the cache",
+            "The toolchain was downloaded and verified, but writing its archive into the go-dist layer (what the next build reuses) failed; the disk may be full.\n\n\
+             Retry the build; if it fails again, check the free space where the platform keeps its layers, and clear the build cache (`pack build --clear-cache`, or your platform's equivalent).",
             source,
         ),
         GoBuildpackError::RemoveStaleBinaries(source) => message_with_details(

@@ -2,6 +2,7 @@
 
 mod bindings;
 mod build_flags;
+mod build_inputs;
 mod buildpack;
 mod config;
 mod download;
@@ -122,91 +123,135 @@ impl Buildpack for GoBuildpack {
                 .map_err(GoBuildpackError::CredentialsWrite)?;
         let mut go_env = settings.command_env(&env, &config, credential_files.as_ref());
 
-        print::bullet("Go toolchain");
-        go_dist::install_go_dist(
-            &context,
-            &mut go_env,
-            artifact,
-            config.dist_mirror.as_deref(),
-            &config.download_policy,
-            config.install_tools_in_image,
-            left_out_tools,
-        )?;
-        // A Go workspace with the toolchain in the image gets the module cache too.
-        let module_cache_in_image = gopath_source.is_some() && config.install_tools_in_image;
-        let module_cache = if vendored {
-            None
+        // Only a build whose image and later buildpacks need nothing but the binaries can stop
+        // here when nothing changed.
+        let wanted_target = target::TargetMetadata::for_build(artifact, arch);
+        let inputs = build_inputs::digest(
+            app_dir,
+            env.iter()
+                .map(|(name, value)| (name.as_os_str(), value.as_os_str())),
+            &format!("{} {}", artifact.version, wanted_target.arch),
+            &context.target,
+        )
+        .unwrap_or_default();
+        let unchanged = (!later_buildpack_requires_go
+            && !config.install_tools_in_image
+            && gopath_source.is_none())
+        .then(|| target::unchanged_last_build(&context.layers_dir, &wanted_target, &inputs))
+        .flatten();
+
+        let (target, built, module_cache) = if let Some(last) = unchanged {
+            print::bullet("Binaries");
+            print::sub_bullet(format!(
+                "Nothing changed since the last build (the app's files, Go {}, the environment, the buildpack): keeping its binaries, without unpacking the toolchain or running go",
+                artifact.version
+            ));
+            let target = target::prepare_target(&context, &mut go_env, &wanted_target, true)?;
+            (
+                target,
+                Built {
+                    programs: last.programs,
+                    tools: last.tools,
+                },
+                None,
+            )
         } else {
-            print::bullet("Go modules");
-            Some(go_modules::prepare_go_modules(
+            print::bullet("Go toolchain");
+            go_dist::install_go_dist(
                 &context,
                 &mut go_env,
-                module_cache_in_image,
-            )?)
-        };
-        print::bullet("Go build cache");
-        let build_cache = go_build_cache::prepare_go_build_cache(
-            &context,
-            &mut go_env,
-            &go_build_cache::GoBuildCacheMetadata::for_build(artifact, arch, &context.target),
-        )?;
-        print::bullet("Binaries");
-        let target = target::prepare_target(
-            &context,
-            &mut go_env,
-            &target::TargetMetadata::for_build(artifact, arch),
-        )?;
+                artifact,
+                config.dist_mirror.as_deref(),
+                &config.download_policy,
+                config.install_tools_in_image,
+                left_out_tools,
+            )?;
+            // A Go workspace with the toolchain in the image gets the module cache too.
+            let module_cache_in_image = gopath_source.is_some() && config.install_tools_in_image;
+            let module_cache = if vendored {
+                None
+            } else {
+                print::bullet("Go modules");
+                Some(go_modules::prepare_go_modules(
+                    &context,
+                    &mut go_env,
+                    module_cache_in_image,
+                )?)
+            };
+            print::bullet("Go build cache");
+            let build_cache = go_build_cache::prepare_go_build_cache(
+                &context,
+                &mut go_env,
+                &go_build_cache::GoBuildCacheMetadata::for_build(artifact, arch, &context.target),
+            )?;
+            print::bullet("Binaries");
+            let target = target::prepare_target(&context, &mut go_env, &wanted_target, false)?;
 
-        print::bullet("Go packages");
-        let plan = BuildPlan {
-            workspace: &workspace,
-            patterns: &patterns,
-            package_source,
-            flags: &build_flags,
-            linker: config.linker.as_ref(),
-            vendored,
-            // In workspace mode the `tool` lines of every used module count.
-            module_tools: config.install_module_tools
-                && (!go_mod.tools.is_empty() || workspace.go_work().is_some()),
-            stall_timeout: config.download_policy.go_stall_timeout,
+            print::bullet("Go packages");
+            let plan = BuildPlan {
+                workspace: &workspace,
+                patterns: &patterns,
+                package_source,
+                flags: &build_flags,
+                linker: config.linker.as_ref(),
+                vendored,
+                // In workspace mode the `tool` lines of every used module count.
+                module_tools: config.install_module_tools
+                    && (!go_mod.tools.is_empty() || workspace.go_work().is_some()),
+                stall_timeout: config.download_policy.go_stall_timeout,
+            };
+            if config.install_module_tools && !plan.module_tools {
+                print::sub_bullet(
+                    "GO_INSTALL_MODULE_TOOLS is set, but go.mod has no `tool` lines: there are no tools to build",
+                );
+            }
+            let built = compile_healing_module_cache(&go_env, app_dir, &plan)
+                .map_err(GoBuildpackError::GoCommand)?;
+            go_build_cache::archive_used_entries(&build_cache);
+            if let Some(gopath) = &module_cache {
+                go_modules::prune_unrequired_modules(
+                    &go_env,
+                    app_dir,
+                    &plan.all_patterns(),
+                    gopath,
+                );
+            }
+            (
+                target,
+                built,
+                module_cache.filter(|_| module_cache_in_image),
+            )
         };
-        if config.install_module_tools && !plan.module_tools {
-            print::sub_bullet(
-                "GO_INSTALL_MODULE_TOOLS is set, but go.mod has no `tool` lines: there are no tools to build",
-            );
-        }
-        let compiled = compile_healing_module_cache(&go_env, app_dir, &plan)
-            .map_err(GoBuildpackError::GoCommand)?;
-        let binaries: Vec<String> = compiled.programs.iter().map(|p| p.binary.clone()).collect();
-        let in_image: Vec<String> = binaries
-            .iter()
-            .cloned()
-            .chain(compiled.tools.iter().map(|p| p.binary.clone()))
-            .collect();
+        let in_image: Vec<String> = built.programs.iter().chain(&built.tools).cloned().collect();
         target::remove_stale_binaries(&target.gobin, &in_image)?;
         target.write_binaries_sbom(&go_mod.module_path, &in_image)?;
-        go_build_cache::prune_unused_entries(&build_cache);
-        if let Some(gopath) = &module_cache {
-            go_modules::prune_unrequired_modules(&go_env, app_dir, &plan.all_patterns(), gopath);
-        }
+        target.record_build(&target::TargetMetadata {
+            inputs,
+            programs: built.programs.clone(),
+            tools: built.tools.clone(),
+            ..wanted_target
+        })?;
         if gopath_source.is_some() {
             print::bullet("Go workspace in the image");
         }
         let working_dir = gopath_source
             .map(|source| {
-                let module_cache = module_cache.as_deref().filter(|_| module_cache_in_image);
                 gopath::prepare_gopath(
                     &context,
                     &source,
-                    module_cache,
+                    module_cache.as_deref(),
                     config.install_tools_in_image,
                 )
             })
             .transpose()?;
 
         print::bullet("Processes");
-        let plan =
-            processes::plan_processes(&binaries, &target.gobin, working_dir.as_deref(), &procfile);
+        let plan = processes::plan_processes(
+            &built.programs,
+            &target.gobin,
+            working_dir.as_deref(),
+            &procfile,
+        );
         processes::describe_processes(&plan, &procfile);
         target.write_memlimit_program(config.memlimit_from_cgroup)?;
         image_labels::describe(&labels);
@@ -330,17 +375,17 @@ impl BuildPlan<'_> {
 /// The go command's pattern for the packages of go.mod's `tool` lines (Go 1.24+).
 const MODULE_TOOLS_PATTERN: &str = "tool";
 
-/// What `go install` built: the programs (each a process) and the module's tools (on PATH only).
-struct Compiled {
-    programs: Vec<go_packages::MainPackage>,
-    tools: Vec<go_packages::MainPackage>,
+/// The binaries of a build: the programs (each a process) and the module's tools (on PATH only).
+struct Built {
+    programs: Vec<String>,
+    tools: Vec<String>,
 }
 
 fn compile(
     env: &Env,
     app_dir: &std::path::Path,
     plan: &BuildPlan<'_>,
-) -> Result<Compiled, go_packages::GoCommandError> {
+) -> Result<Built, go_packages::GoCommandError> {
     match plan.workspace {
         go_work::WorkspaceMode::On(work) => print::sub_bullet(format!(
             "Workspace mode ({}): building the modules it uses together: {}",
@@ -393,7 +438,13 @@ fn compile(
     } else {
         Vec::new()
     };
-    Ok(Compiled { programs, tools })
+    let binaries = |packages: Vec<go_packages::MainPackage>| -> Vec<String> {
+        packages.into_iter().map(|p| p.binary).collect()
+    };
+    Ok(Built {
+        programs: binaries(programs),
+        tools: binaries(tools),
+    })
 }
 
 /// Compiles; when the go command fails on a file of the module cache and `go mod verify` finds
@@ -403,7 +454,7 @@ fn compile_healing_module_cache(
     env: &Env,
     app_dir: &std::path::Path,
     plan: &BuildPlan<'_>,
-) -> Result<Compiled, go_packages::GoCommandError> {
+) -> Result<Built, go_packages::GoCommandError> {
     match compile(env, app_dir, plan) {
         Err(error) if !plan.vendored && go_modules::points_at_module_cache(&error, env) => {
             if go_modules::discard_if_corrupted(env, app_dir)? {

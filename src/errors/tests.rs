@@ -237,6 +237,9 @@ fn layer_file_errors() {
     insta::assert_snapshot!(buildpack_error(GoBuildpackError::RemoveStaleBinaries(
         denied()
     )));
+    insta::assert_snapshot!(buildpack_error(GoBuildpackError::ArchiveToolchain(
+        std::io::Error::from(std::io::ErrorKind::StorageFull)
+    )));
 }
 
 fn failed_go_command(name: &str, stderr: &str) -> GoBuildpackError {

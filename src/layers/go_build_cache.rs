@@ -1,11 +1,12 @@
 //! The `go-build-cache` layer: GOCACHE (`gocache/`, compiled packages keyed by the go command)
 //! and the go command's user configuration (`config/`).
 
-use super::{CachedLayerMetadata, LayerUse};
+use super::{tree_archive, CachedLayerMetadata, LayerUse};
 use crate::buildpack::{GoBuildpack, GoBuildpackError};
 use bullet_stream::global::print;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
+use libcnb::layer::UncachedLayerDefinition;
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -65,49 +66,80 @@ impl CachedLayerMetadata for GoBuildCacheMetadata {
     }
 }
 
-/// GOCACHE, ready for a build; the entries it does not use are removed after it (see
-/// [`prune_unused_entries`]).
+/// GOCACHE, ready for a build; after it, the entries it used are archived into the cached
+/// layer (see [`archive_used_entries`]).
 pub(crate) struct BuildCache {
     gocache: PathBuf,
+    archive: PathBuf,
     /// Entries last used before this instant were not used by the build.
     marked_before: SystemTime,
 }
 
+/// The mtime of every entry in the archive. The go command marks an entry it uses by setting
+/// its mtime to now when it is older than an hour, so after a build the entries still this old
+/// are those it did not use.
+const ARCHIVED_ENTRY_MTIME: u64 = 946_684_800; // 2000-01-01T00:00:00Z
+
+/// The cached `go-build-cache` layer keeps GOCACHE as one archive (see
+/// [`super::tree_archive`]); the build's GOCACHE is the `gocache` layer, which is not cached,
+/// unpacked from it.
 pub(crate) fn prepare_go_build_cache(
     context: &BuildContext<GoBuildpack>,
     env: &mut Env,
     wanted: &GoBuildCacheMetadata,
 ) -> libcnb::Result<BuildCache, GoBuildpackError> {
-    let (layer, kept) = super::restore_cached_layer(
-        context,
-        layer_name!("go-build-cache"),
-        LayerUse {
+    let tree_layer = context.uncached_layer(
+        layer_name!("gocache"),
+        UncachedLayerDefinition {
             build: true,
             launch: false,
         },
-        wanted,
-        &|_| None,
     )?;
-    if kept {
+    let gocache = tree_layer.path().join("gocache");
+    let (cached, kept) = super::restore_cached_layer(
+        context,
+        layer_name!("go-build-cache"),
+        LayerUse {
+            build: false,
+            launch: false,
+        },
+        wanted,
+        // Earlier versions cached GOCACHE unpacked, as `gocache/`: archived in place.
+        &|cached| {
+            tree_archive::archive_unpacked_tree(cached, "gocache", "", ARCHIVED_ENTRY_MTIME)
+                .or_else(|| tree_archive::archive_problem(cached))
+        },
+    )?;
+    let reused = kept
+        && match tree_archive::unpack_or_discard(&cached.path(), &gocache) {
+            Ok(()) => true,
+            Err(why) => {
+                print::sub_bullet(format!(
+                    "Discarding {}: {why}",
+                    GoBuildCacheMetadata::CONTENTS
+                ));
+                false
+            }
+        };
+    if reused {
         print::sub_bullet(format!(
             "Reusing the build cache (Go {}, {}, {})",
             wanted.go_minor, wanted.arch, wanted.distro
         ));
     } else {
         print::sub_bullet("Creating an empty build cache");
-        layer.write_metadata(wanted)?;
+        cached.write_metadata(wanted)?;
     }
-    let gocache = layer.path().join("gocache");
-    let marked_before = age_entries(&gocache).map_err(GoBuildpackError::PrepareBuildCache)?;
+    std::fs::create_dir_all(&gocache).map_err(GoBuildpackError::PrepareBuildCache)?;
     super::write_and_apply_env(
-        &layer,
+        &tree_layer,
         &super::build_overrides([("GOCACHE", gocache.as_os_str())]),
         env,
     )?;
     // Go keeps telemetry counters under the user config directory; a build must not write
     // outside its layers, so the go command's config lives here, with telemetry off. For this
     // buildpack's go commands only: later buildpacks keep their own XDG_CONFIG_HOME.
-    let config_home = layer.path().join("config");
+    let config_home = tree_layer.path().join("config");
     let telemetry = config_home.join("go").join("telemetry");
     std::fs::create_dir_all(&telemetry)
         .and_then(|()| std::fs::write(telemetry.join("mode"), "off"))
@@ -115,88 +147,45 @@ pub(crate) fn prepare_go_build_cache(
     env.insert("XDG_CONFIG_HOME", config_home);
     Ok(BuildCache {
         gocache,
-        marked_before,
+        archive: tree_archive::archive_path(&cached.path()),
+        marked_before: marked_before(SystemTime::now()),
     })
 }
 
-/// How old entries are made before a build: older than the go command's one-hour interval, so
-/// that each entry the build uses gets its mtime set to now.
-const AGE: Duration = Duration::from_hours(2);
-
-/// Files an older buildpack kept beside GOCACHE to decide when to prune.
-const RETIRED_FILES: [&str; 2] = ["pruned-size", "prune-due"];
-
-/// The go command marks the cache entries it uses by their mtime and trims those unused for
-/// five days, but the lifecycle restores every cached file with the restore time as its mtime,
-/// so Go's own trimming never fires and the cache would grow with every build. So every entry
-/// is aged before the build, and those the build did not use are removed after it: the cache
-/// holds what the last build needed. (The lifecycle archives and hashes every cached layer
-/// after every build, changed or not; its archives carry fixed file times, so aging alone leaves
-/// the layer's digest, and so the stored cache layer, as it was.) Returns the instant before
-/// which an entry counts as unused.
-fn age_entries(gocache: &Path) -> std::io::Result<SystemTime> {
-    std::fs::create_dir_all(gocache)?;
-    for retired in RETIRED_FILES {
-        // Harmless if left: only their bytes would stay in the cache.
-        let _ = std::fs::remove_file(gocache.with_file_name(retired));
-    }
-    let now = SystemTime::now();
-    let aged = filetime::FileTime::from_system_time(now - AGE);
-    for (path, _) in &entry_files(gocache)? {
-        filetime::set_file_mtime(path, aged)?;
-    }
-    Ok(now - AGE / 2)
+/// Entries the go command used have an mtime of at most a minute before the build started.
+fn marked_before(now: SystemTime) -> SystemTime {
+    now - Duration::from_secs(60)
 }
 
-/// The entry files of a GOCACHE (`<2 hex digits>/<hash>-a|-d`) with their metadata.
-fn entry_files(gocache: &Path) -> std::io::Result<Vec<(PathBuf, std::fs::Metadata)>> {
-    let mut files = Vec::new();
-    for dir in std::fs::read_dir(gocache)? {
-        let dir = dir?;
-        if dir.file_name().len() != 2 || !dir.file_type()?.is_dir() {
-            continue;
-        }
-        for entry in std::fs::read_dir(dir.path())? {
-            let entry = entry?;
-            let metadata = entry.metadata()?;
-            if metadata.is_file() {
-                files.push((entry.path(), metadata));
-            }
-        }
-    }
-    Ok(files)
-}
-
-/// After a successful build, removes the entries it did not use and says how much that freed.
-/// Pruning only saves space: if it fails, the build goes on with a warning.
-pub(crate) fn prune_unused_entries(cache: &BuildCache) {
-    let mut removed_files = 0;
-    let mut removed_bytes = 0;
-    let mut prune = || -> std::io::Result<()> {
-        for (path, metadata) in entry_files(&cache.gocache)? {
-            if metadata
+/// After a successful build, archives the entries it used into the cached layer, leaving out
+/// those it did not use, and says how much that left out. Only speed depends on it: if it
+/// fails, the build goes on with a warning and the next build reuses the archive it had.
+pub(crate) fn archive_used_entries(cache: &BuildCache) {
+    let unused = |path: &Path, metadata: &std::fs::Metadata| {
+        is_entry(path)
+            && metadata
                 .modified()
                 .is_ok_and(|mtime| mtime < cache.marked_before)
-            {
-                std::fs::remove_file(&path)?;
-                removed_files += 1;
-                removed_bytes += metadata.len();
-            }
-        }
-        Ok(())
     };
-    if let Err(error) = prune() {
-        print::warning(format!(
-            "Could not prune the build cache ({error}); it keeps entries this build did not use until a later build prunes them."
-        ));
-    }
-    if removed_files > 0 {
-        print::sub_bullet(format!(
+    match tree_archive::pack(&cache.gocache, &cache.archive, ARCHIVED_ENTRY_MTIME, &unused) {
+        Err(error) => print::warning(format!(
+            "Could not keep the build cache of this build ({error}); the next build reuses the one this build started from."
+        )),
+        Ok(packed) if packed.left_out_files > 0 => print::sub_bullet(format!(
             "Pruned the build cache: {} ({}) this build did not use",
-            super::count_of(removed_files, "entry", "entries"),
-            super::megabytes(removed_bytes)
-        ));
+            super::count_of(packed.left_out_files, "entry", "entries"),
+            super::megabytes(packed.left_out_bytes)
+        )),
+        Ok(_) => {}
     }
+}
+
+/// Whether a GOCACHE file is an entry (`<2 hex digits>/<hash>-a|-d`), not one of its own
+/// files (README, trim.txt).
+fn is_entry(path: &Path) -> bool {
+    path.parent()
+        .and_then(Path::file_name)
+        .is_some_and(|dir| dir.len() == 2)
 }
 
 #[cfg(test)]
@@ -260,12 +249,18 @@ mod tests {
     }
 
     #[test]
-    fn what_the_build_did_not_use_is_removed_and_what_it_used_or_wrote_is_kept() {
-        let (_dir, gocache) = cache_with(&["ab/used-a", "ab/unused-d", "cd/unused-a"]);
-        std::fs::write(gocache.with_file_name("prune-due"), "old\n").expect("write");
+    fn what_the_build_used_or_wrote_is_archived_and_the_rest_left_out() {
+        let (dir, gocache) = cache_with(&["ab/used-a", "ab/unused-d", "cd/unused-a"]);
+        let archive = dir.path().join(tree_archive::ARCHIVE_FILE);
+        tree_archive::pack(&gocache, &archive, ARCHIVED_ENTRY_MTIME, &|_, _| false)
+            .expect("packed");
+        // The next build unpacks it: every entry is as old as the archive says.
+        std::fs::remove_dir_all(&gocache).expect("rm");
+        tree_archive::unpack(&archive, &gocache).expect("unpacked");
         let cache = BuildCache {
             gocache: gocache.clone(),
-            marked_before: age_entries(&gocache).expect("age"),
+            archive: archive.clone(),
+            marked_before: marked_before(SystemTime::now()),
         };
         // The go command marks what it uses by setting the mtime to now, and writes new
         // entries.
@@ -274,24 +269,26 @@ mod tests {
         std::fs::create_dir_all(gocache.join("ef")).expect("mkdir");
         std::fs::write(gocache.join("ef/new-a"), "new").expect("write");
 
-        prune_unused_entries(&cache);
-        assert!(gocache.join("ab/used-a").is_file());
-        assert!(gocache.join("ef/new-a").is_file());
-        assert!(!gocache.join("ab/unused-d").exists());
-        assert!(!gocache.join("cd/unused-a").exists());
-        // Not entries: left as they are.
-        assert!(gocache.join("README").is_file());
-        assert!(gocache.join("trim.txt").is_file());
-        assert!(!gocache.with_file_name("prune-due").exists());
+        archive_used_entries(&cache);
+        let paths = tree_archive::entry_paths(&archive).expect("read");
+        assert_eq!(
+            paths,
+            vec![
+                "README",
+                "ab",
+                "ab/used-a",
+                "cd",
+                "ef",
+                "ef/new-a",
+                "trim.txt"
+            ]
+        );
     }
 
     #[test]
-    fn a_new_cache_is_created_and_an_unusable_one_is_an_error() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let gocache = dir.path().join("layer").join("gocache");
-        age_entries(&gocache).expect("created");
-        assert!(gocache.is_dir());
-        std::fs::write(dir.path().join("file"), "x").expect("write");
-        assert!(age_entries(&dir.path().join("file").join("gocache")).is_err());
+    fn only_files_in_the_two_digit_directories_are_entries() {
+        assert!(is_entry(Path::new("/layers/gocache/gocache/ab/0123-a")));
+        assert!(!is_entry(Path::new("/layers/gocache/gocache/README")));
+        assert!(!is_entry(Path::new("/layers/gocache/gocache/trim.txt")));
     }
 }

@@ -1,6 +1,6 @@
 //! The `go-dist` layer: the Go distribution (GOROOT).
 
-use super::{CachedLayerMetadata, LayerUse};
+use super::{tree_archive, CachedLayerMetadata, LayerUse};
 use crate::buildpack::{GoBuildpack, GoBuildpackError};
 use crate::download::{redact_url, DownloadPolicy};
 use crate::go_archive;
@@ -8,6 +8,7 @@ use crate::inventory::GoArtifact;
 use bullet_stream::global::print;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
+use libcnb::layer::UncachedLayerDefinition;
 use libcnb::layer_env::{LayerEnv, ModificationBehavior, Scope};
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
@@ -179,7 +180,9 @@ pub(crate) fn download_url(artifact_url: &str, mirror: Option<&str>) -> String {
     }
 }
 
-/// Installs (or reuses) the distribution and points `env` at it.
+/// Installs (or reuses) the distribution and points `env` at it. The cached `go-dist` layer
+/// keeps it as one archive (see [`super::tree_archive`]); GOROOT is the `go` layer, which is
+/// not cached, unpacked from the archive or installed by this build.
 pub(crate) fn install_go_dist(
     context: &BuildContext<GoBuildpack>,
     env: &mut Env,
@@ -190,21 +193,49 @@ pub(crate) fn install_go_dist(
     left_out_tools: Vec<String>,
 ) -> libcnb::Result<(), GoBuildpackError> {
     let wanted = GoDistMetadata::for_artifact(artifact, keep_in_image, left_out_tools);
-    let (layer, kept) = super::restore_cached_layer(
-        context,
-        layer_name!("go-dist"),
-        LayerUse {
+    let goroot_layer = context.uncached_layer(
+        layer_name!("go"),
+        UncachedLayerDefinition {
             build: true,
             launch: keep_in_image,
         },
-        &wanted,
-        &|goroot| toolchain_problem(goroot, &wanted.version),
     )?;
-    if kept {
+    let goroot = goroot_layer.path();
+    let (cached, kept) = super::restore_cached_layer(
+        context,
+        layer_name!("go-dist"),
+        LayerUse {
+            build: false,
+            launch: false,
+        },
+        &wanted,
+        // Earlier versions cached the toolchain unpacked: archived in place, not downloaded again.
+        &|cached| {
+            tree_archive::archive_unpacked_tree(
+                cached,
+                "",
+                "bin/go",
+                PINNED_SOURCE_MTIME.unsigned_abs(),
+            )
+            .or_else(|| tree_archive::archive_problem(cached))
+        },
+    )?;
+    let reused = kept
+        && match tree_archive::unpack_or_discard(&cached.path(), &goroot)
+            .and_then(|()| toolchain_problem(&goroot, &wanted.version).map_or(Ok(()), Err))
+        {
+            Ok(()) => true,
+            Err(why) => {
+                tree_archive::clear_dir(&goroot);
+                print::sub_bullet(format!("Discarding {}: {why}", wanted.named()));
+                false
+            }
+        };
+    if reused {
         print::sub_bullet(format!("Reusing Go {} from the cache", wanted.version));
     } else {
         go_archive::install(
-            &layer.path(),
+            &goroot,
             artifact,
             &download_url(&artifact.url, mirror),
             &wanted.checksum,
@@ -213,22 +244,29 @@ pub(crate) fn install_go_dist(
             download_policy,
         )
         .map_err(GoBuildpackError::GoDist)?;
-        // Written last: a layer whose install was interrupted has no metadata, and is
+        pin_source_times(&goroot);
+        // The archive carries the pinned times, so an unpacked toolchain has them too.
+        tree_archive::pack(
+            &goroot,
+            &tree_archive::archive_path(&cached.path()),
+            PINNED_SOURCE_MTIME.unsigned_abs(),
+            &|_, _| false,
+        )
+        .map_err(GoBuildpackError::ArchiveToolchain)?;
+        // Written last: a layer whose archive was not finished has no metadata, and is
         // discarded by the next build instead of being reused.
-        layer.write_metadata(&wanted)?;
+        cached.write_metadata(&wanted)?;
     }
 
-    let goroot = layer.path();
-    pin_source_times(&goroot);
     if keep_in_image {
         let url = redact_url(&download_url(&artifact.url, mirror));
-        layer.write_sboms(&[
+        goroot_layer.write_sboms(&[
             crate::sbom::go_dist_sbom(artifact, &url).map_err(GoBuildpackError::Sbom)?
         ])?;
     }
     // GOROOT everywhere (the image too, when the toolchain is in it); `bin/` goes on PATH.
     super::write_and_apply_env(
-        &layer,
+        &goroot_layer,
         &LayerEnv::new().chainable_insert(
             Scope::All,
             ModificationBehavior::Override,

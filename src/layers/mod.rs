@@ -3,6 +3,7 @@ pub(crate) mod go_dist;
 pub(crate) mod go_modules;
 pub(crate) mod gopath;
 pub(crate) mod target;
+pub(crate) mod tree_archive;
 
 use crate::buildpack::{GoBuildpack, GoBuildpackError};
 use bullet_stream::global::print;

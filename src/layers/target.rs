@@ -8,6 +8,7 @@ use crate::sbom;
 use bullet_stream::global::print;
 use bullet_stream::style;
 use libcnb::build::BuildContext;
+use libcnb::data::layer_content_metadata::LayerContentMetadata;
 use libcnb::data::layer_name;
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,15 @@ use std::path::{Path, PathBuf};
 pub(crate) struct TargetMetadata {
     pub(crate) go_version: String,
     pub(crate) arch: String,
+    /// The digest of what the binaries were built from (see [`crate::build_inputs`]); empty
+    /// for binaries cached before it was recorded.
+    #[serde(default)]
+    pub(crate) inputs: String,
+    /// The binaries of the main packages (the processes), and of go.mod's tools.
+    #[serde(default)]
+    pub(crate) programs: Vec<String>,
+    #[serde(default)]
+    pub(crate) tools: Vec<String>,
 }
 
 impl TargetMetadata {
@@ -32,6 +42,9 @@ impl TargetMetadata {
         TargetMetadata {
             go_version: artifact.version.to_string(),
             arch: arch.to_string(),
+            inputs: String::new(),
+            programs: Vec::new(),
+            tools: Vec::new(),
         }
     }
 }
@@ -40,7 +53,14 @@ impl CachedLayerMetadata for TargetMetadata {
     const CONTENTS: &'static str = "the binaries of the last build";
 
     fn reasons(&self, wanted: &Self) -> Vec<String> {
-        let TargetMetadata { go_version, arch } = self;
+        // What they were built from is not a reason: go install relinks what changed.
+        let TargetMetadata {
+            go_version,
+            arch,
+            inputs: _,
+            programs: _,
+            tools: _,
+        } = self;
         let mut reasons = Vec::new();
         if go_version != &wanted.go_version {
             reasons.push(format!(
@@ -85,6 +105,14 @@ impl PreparedTarget {
 }
 
 impl PreparedTarget {
+    /// Records what the binaries were built from, for the next build to compare.
+    pub(crate) fn record_build(
+        &self,
+        record: &TargetMetadata,
+    ) -> libcnb::Result<(), GoBuildpackError> {
+        self.layer.write_metadata(record)
+    }
+
     /// Puts the exec.d program that sets GOMEMLIMIT from the container's memory limit at
     /// launch (`src/bin/gomemlimit.rs`) into the layer, or takes it out.
     pub(crate) fn write_memlimit_program(
@@ -109,11 +137,36 @@ impl PreparedTarget {
     }
 }
 
-/// Prepares the layer for the binaries, keeping the last build's when they can be reused.
+/// The last build's record, when its binaries were built from `inputs` for what `wanted` asks
+/// and are all in the restored layer: then this build would make them again.
+pub(crate) fn unchanged_last_build(
+    layers_dir: &Path,
+    wanted: &TargetMetadata,
+    inputs: &str,
+) -> Option<TargetMetadata> {
+    let text = std::fs::read_to_string(layers_dir.join("target.toml")).ok()?;
+    let last = toml::from_str::<LayerContentMetadata<TargetMetadata>>(&text)
+        .ok()?
+        .metadata;
+    let gobin = layers_dir.join("target").join("bin");
+    (last.reasons(wanted).is_empty()
+        && !last.inputs.is_empty()
+        && last.inputs == inputs
+        && last
+            .programs
+            .iter()
+            .chain(&last.tools)
+            .all(|binary| gobin.join(binary).is_file()))
+    .then_some(last)
+}
+
+/// Prepares the layer for the binaries, keeping the last build's when they can be reused
+/// (`unchanged`: they are this build's binaries, see [`unchanged_last_build`]).
 pub(crate) fn prepare_target(
     context: &BuildContext<GoBuildpack>,
     env: &mut Env,
     wanted: &TargetMetadata,
+    unchanged: bool,
 ) -> libcnb::Result<PreparedTarget, GoBuildpackError> {
     let (layer, kept) = super::restore_cached_layer(
         context,
@@ -125,7 +178,8 @@ pub(crate) fn prepare_target(
         wanted,
         &|_| None,
     )?;
-    if kept {
+    if unchanged && kept {
+    } else if kept {
         print::sub_bullet(
             "Keeping the binaries of the last build: go install relinks only what changed",
         );
@@ -172,6 +226,9 @@ mod tests {
         TargetMetadata {
             go_version: go_version.to_string(),
             arch: arch.to_string(),
+            inputs: String::new(),
+            programs: Vec::new(),
+            tools: Vec::new(),
         }
     }
 
@@ -191,9 +248,53 @@ mod tests {
     #[test]
     fn metadata_toml_is_pinned() {
         assert_eq!(
-            toml::to_string(&metadata("1.26.6", "amd64")).expect("serialize"),
-            "go_version = \"1.26.6\"\narch = \"amd64\"\n"
+            toml::to_string(&TargetMetadata {
+                inputs: String::from("ab12"),
+                programs: vec![String::from("web")],
+                tools: vec![String::from("stringer")],
+                ..metadata("1.26.6", "amd64")
+            })
+            .expect("serialize"),
+            "go_version = \"1.26.6\"\narch = \"amd64\"\ninputs = \"ab12\"\nprograms = [\"web\"]\ntools = [\"stringer\"]\n"
         );
+        // Written before the inputs were recorded: never taken as unchanged.
+        let older: TargetMetadata =
+            toml::from_str("go_version = \"1.26.6\"\narch = \"amd64\"\n").expect("migrates");
+        assert_eq!(older, metadata("1.26.6", "amd64"));
+    }
+
+    #[test]
+    fn the_last_build_counts_as_unchanged_only_with_the_same_inputs_and_all_its_binaries() {
+        let layers = tempfile::tempdir().expect("tempdir");
+        let gobin = layers.path().join("target").join("bin");
+        std::fs::create_dir_all(&gobin).expect("mkdir");
+        std::fs::write(gobin.join("web"), "binary").expect("write");
+        let wanted = metadata("1.26.6", "amd64");
+        let record = |programs: &[&str], inputs: &str| {
+            let last = TargetMetadata {
+                inputs: inputs.to_string(),
+                programs: programs.iter().map(ToString::to_string).collect(),
+                ..wanted.clone()
+            };
+            let text = format!(
+                "[types]\nlaunch = true\ncache = true\n\n[metadata]\n{}",
+                toml::to_string(&last).expect("serialize")
+            );
+            std::fs::write(layers.path().join("target.toml"), text).expect("write");
+        };
+        assert_eq!(unchanged_last_build(layers.path(), &wanted, "d1"), None);
+        record(&["web"], "d1");
+        let last = unchanged_last_build(layers.path(), &wanted, "d1").expect("unchanged");
+        assert_eq!(last.programs, vec!["web"]);
+        assert_eq!(unchanged_last_build(layers.path(), &wanted, "d2"), None);
+        assert_eq!(
+            unchanged_last_build(layers.path(), &metadata("1.26.7", "amd64"), "d1"),
+            None
+        );
+        record(&["web", "worker"], "d1");
+        assert_eq!(unchanged_last_build(layers.path(), &wanted, "d1"), None);
+        record(&["web"], "");
+        assert_eq!(unchanged_last_build(layers.path(), &wanted, ""), None);
     }
 
     #[test]
