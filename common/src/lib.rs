@@ -29,6 +29,10 @@ pub fn escape_module_path(text: &str) -> String {
         })
 }
 
+/// The file in which a cached layer keeps its tree: a tar stream in an LZ4 frame (the buildpack
+/// writes it, the tests and the bench read it).
+pub const TREE_ARCHIVE_FILE: &str = "tree.tar.lz4";
+
 /// Lower-case hexadecimal of `bytes` (how checksums are written in inventories and reports).
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {

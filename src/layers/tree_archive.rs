@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// The archive's file name in its cached layer: a tar stream in an LZ4 frame with a checksum of
 /// its contents.
-pub(crate) const ARCHIVE_FILE: &str = "tree.tar.lz4";
+pub(crate) const ARCHIVE_FILE: &str = go_cnb_common::TREE_ARCHIVE_FILE;
 
 /// Where an archive is written before it is whole; never read.
 const PARTIAL_SUFFIX: &str = ".partial";

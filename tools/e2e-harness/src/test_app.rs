@@ -685,7 +685,8 @@ impl TestApp {
     }
 
     /// The paths of a cached layer's files relative to the layer (`bin/go`), as the build cache
-    /// holds them; empty when the layer is not cached.
+    /// holds them, those of its tree archive in place of the archive; empty when the layer is
+    /// not cached.
     #[must_use]
     pub fn cached_layer_files(&self, name: &str) -> Vec<String> {
         let Some(digest) = self.cached_layer_digest(name) else {
@@ -696,17 +697,39 @@ impl TestApp {
             .read(&format!("committed/{digest}.tar"))
             .expect("read the cached layer");
         let in_layer = format!("/{name}/");
+        let mut files = Vec::new();
         let mut archive = tar::Archive::new(tarball.as_slice());
-        let mut files: Vec<String> = archive
-            .entries()
-            .expect("layer tar")
-            .flatten()
-            .filter(|entry| entry.header().entry_type().is_file())
-            .filter_map(|entry| {
-                let path = entry.path().ok()?.to_string_lossy().into_owned();
+        for mut entry in archive.entries().expect("layer tar").flatten() {
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let Some(file) = entry.path().ok().and_then(|path| {
+                let path = path.to_string_lossy().into_owned();
                 path.split_once(&in_layer).map(|(_, file)| file.to_string())
-            })
-            .collect();
+            }) else {
+                continue;
+            };
+            if file == go_cnb_common::TREE_ARCHIVE_FILE {
+                // The layer keeps its tree as one archive: its files are the tree's.
+                let mut tree = tar::Archive::new(lz4_flex::frame::FrameDecoder::new(&mut entry));
+                files.extend(
+                    tree.entries()
+                        .expect("tree archive")
+                        .flatten()
+                        .filter_map(|entry| {
+                            entry
+                                .header()
+                                .entry_type()
+                                .is_file()
+                                .then(|| entry.path().ok())
+                                .flatten()
+                                .map(|path| path.to_string_lossy().into_owned())
+                        }),
+                );
+            } else {
+                files.push(file);
+            }
+        }
         files.sort();
         files
     }
