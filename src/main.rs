@@ -140,12 +140,13 @@ impl Buildpack for GoBuildpack {
         .then(|| target::unchanged_last_build(&context.layers_dir, &wanted_target, &inputs))
         .flatten();
 
-        let (target, built, module_cache) = if let Some(last) = unchanged {
+        let (target, built, module_cache, upkeep) = if let Some(last) = unchanged {
             print::bullet("Binaries");
             print::sub_bullet(format!(
                 "Nothing changed since the last build (the app's files, Go {}, the environment, the buildpack): keeping its binaries, without unpacking the toolchain or running go",
                 artifact.version
             ));
+            layers::discard_unreadable_cached_layers(&context.layers_dir);
             let target = target::prepare_target(&context, &mut go_env, &wanted_target, true)?;
             (
                 target,
@@ -153,6 +154,7 @@ impl Buildpack for GoBuildpack {
                     programs: last.programs,
                     tools: last.tools,
                 },
+                None,
                 None,
             )
         } else {
@@ -207,24 +209,24 @@ impl Buildpack for GoBuildpack {
             }
             let built = compile_healing_module_cache(&go_env, app_dir, &plan)
                 .map_err(GoBuildpackError::GoCommand)?;
-            go_build_cache::archive_used_entries(&build_cache);
-            if let Some(gopath) = &module_cache {
-                go_modules::prune_unrequired_modules(
-                    &go_env,
-                    app_dir,
-                    &plan.all_patterns(),
-                    gopath,
-                );
-            }
+            let upkeep = CacheUpkeep {
+                build_cache,
+                module_cache: module_cache.clone(),
+                patterns: plan.all_patterns(),
+            };
             (
                 target,
                 built,
                 module_cache.filter(|_| module_cache_in_image),
+                Some(upkeep),
             )
         };
         let in_image: Vec<String> = built.programs.iter().chain(&built.tools).cloned().collect();
         target::remove_stale_binaries(&target.gobin, &in_image)?;
         target.write_binaries_sbom(&go_mod.module_path, &in_image)?;
+        if let Some(upkeep) = upkeep {
+            upkeep.run(&go_env, app_dir);
+        }
         target.record_build(&target::TargetMetadata {
             inputs,
             programs: built.programs.clone(),
@@ -374,6 +376,22 @@ impl BuildPlan<'_> {
 
 /// The go command's pattern for the packages of go.mod's `tool` lines (Go 1.24+).
 const MODULE_TOOLS_PATTERN: &str = "tool";
+
+/// What a build that compiled leaves tidy in the caches for the next one.
+struct CacheUpkeep {
+    build_cache: go_build_cache::BuildCache,
+    module_cache: Option<std::path::PathBuf>,
+    patterns: Vec<String>,
+}
+
+impl CacheUpkeep {
+    fn run(&self, env: &Env, app_dir: &std::path::Path) {
+        go_build_cache::archive_used_entries(&self.build_cache);
+        if let Some(gopath) = &self.module_cache {
+            go_modules::prune_unrequired_modules(env, app_dir, &self.patterns, gopath);
+        }
+    }
+}
 
 /// The binaries of a build: the programs (each a process) and the module's tools (on PATH only).
 struct Built {

@@ -154,7 +154,7 @@ pub(crate) fn prepare_go_build_cache(
 
 /// Entries the go command used have an mtime of at most a minute before the build started.
 fn marked_before(now: SystemTime) -> SystemTime {
-    now - Duration::from_secs(60)
+    now - Duration::from_mins(1)
 }
 
 /// After a successful build, archives the entries it used into the cached layer, leaving out

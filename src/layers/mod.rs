@@ -102,6 +102,24 @@ pub(crate) fn restore_cached_layer<M: CachedLayerMetadata>(
     Ok((layer, kept))
 }
 
+/// A build that keeps the last build's binaries opens none of the other cached layers; those
+/// whose metadata cannot be read are removed all the same, since the lifecycle would trip on
+/// them (see [`discard_unreadable_metadata`]).
+pub(crate) fn discard_unreadable_cached_layers(layers_dir: &Path) {
+    for (layer, contents) in [
+        ("go-dist", go_dist::GoDistMetadata::CONTENTS),
+        ("go-modules", go_modules::GoModulesMetadata::CONTENTS),
+        (
+            "go-build-cache",
+            go_build_cache::GoBuildCacheMetadata::CONTENTS,
+        ),
+    ] {
+        if let Some(reason) = discard_unreadable_metadata(layers_dir, layer) {
+            print::sub_bullet(format!("Discarding {contents}: {reason}"));
+        }
+    }
+}
+
 /// How many things a layer pruned: "1 entry", "3 entries".
 pub(crate) fn count_of(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })

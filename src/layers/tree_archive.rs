@@ -78,7 +78,7 @@ fn write_archive(
     writer.flush()?;
     writer
         .into_inner()
-        .map_err(|e| e.into_error())?
+        .map_err(std::io::IntoInnerError::into_error)?
         .sync_all()?;
     Ok(packed)
 }

@@ -24,6 +24,56 @@ fn assert_toolchain_holds_only_what_go_install_reads(app: &TestApp) {
     );
 }
 
+/// root-main rebuilt without any change.
+const ROOT_MAIN_UNCHANGED: &str = "## Go
+
+- Go version
+  - Requested `go 1.25.0` (from the `go` line in go.mod)
+  - Resolved Go `1.25.5` for linux/<arch> from GO_INVENTORY (<services>/inventory.toml)
+- Go settings
+  - GOFLAGS=-trimpath -tags=heroku -modcacherw (the buildpack adds -trimpath, the `heroku` build tag and -modcacherw to yours)
+  - GOPROXY=<services>/goproxy
+  - GONOSUMDB=example.test
+- Binaries
+  - Nothing changed since the last build (the app's files, Go 1.25.5, the environment, the buildpack): keeping its binaries, without unpacking the toolchain or running go
+  - Wrote a CycloneDX SBOM of the binaries: 1 binary, 0 modules and the standard library
+- Processes
+  - `myapp`: `/layers/gocnb_go/target/bin/myapp`
+  - `web`: `/layers/gocnb_go/target/bin/myapp` (default)
+  - At launch, GOMEMLIMIT is 90% of the container's memory limit, when it has one (a GOMEMLIMIT you set wins; GO_MEMLIMIT_FROM_CGROUP=false turns it off)
+- Done (finished in <time>)";
+
+/// root-main rebuilt with its inputs changed but not its packages.
+const ROOT_MAIN_CACHES_REUSED: &str = "## Go
+
+- Go version
+  - Requested `go 1.25.0` (from the `go` line in go.mod)
+  - Resolved Go `1.25.5` for linux/<arch> from GO_INVENTORY (<services>/inventory.toml)
+- Go settings
+  - GOFLAGS=-trimpath -tags=heroku -modcacherw (the buildpack adds -trimpath, the `heroku` build tag and -modcacherw to yours)
+  - GOPROXY=<services>/goproxy
+  - GONOSUMDB=example.test
+- Go toolchain
+  - Reusing Go 1.25.5 from the cache
+- Go modules
+  - Reusing the module cache
+- Go build cache
+  - Reusing the build cache (Go 1.25, <arch>, <distro>)
+- Binaries
+  - Keeping the binaries of the last build: go install relinks only what changed
+- Go packages
+  - Building `./...` (from the default, every package of the module)
+  - Running `go install -- ./...`
+
+  - Done (<time>)
+  - Wrote a CycloneDX SBOM of the binaries: 1 binary, 0 modules and the standard library
+  - Pruned the build cache: <entries> this build did not use
+- Processes
+  - `myapp`: `/layers/gocnb_go/target/bin/myapp`
+  - `web`: `/layers/gocnb_go/target/bin/myapp` (default)
+  - At launch, GOMEMLIMIT is 90% of the container's memory limit, when it has one (a GOMEMLIMIT you set wins; GO_MEMLIMIT_FROM_CGROUP=false turns it off)
+- Done (finished in <time>)";
+
 #[test]
 fn root_main_package_builds_serves_and_rebuilds_from_cache() {
     let app = app("root-main");
@@ -77,41 +127,17 @@ fn root_main_package_builds_serves_and_rebuilds_from_cache() {
     let body = app.get(None);
     assert_eq!(body, "hello from root-main, built with go1.25.5\n");
 
-    // A rebuild without changes reuses every cache and downloads nothing.
+    // A rebuild without changes keeps the binaries, runs no go command and downloads nothing.
     app.services.server.clear_requests();
     let second = app.build_ok(&[]);
-    assert_eq!(
-        go_output(&second.log),
-        "## Go
+    assert_eq!(go_output(&second.log), ROOT_MAIN_UNCHANGED);
+    assert_eq!(app.get(None), "hello from root-main, built with go1.25.5\n");
+    assert_eq!(app.services.downloads(), Vec::<String>::new());
 
-- Go version
-  - Requested `go 1.25.0` (from the `go` line in go.mod)
-  - Resolved Go `1.25.5` for linux/<arch> from GO_INVENTORY (<services>/inventory.toml)
-- Go settings
-  - GOFLAGS=-trimpath -tags=heroku -modcacherw (the buildpack adds -trimpath, the `heroku` build tag and -modcacherw to yours)
-  - GOPROXY=<services>/goproxy
-  - GONOSUMDB=example.test
-- Go toolchain
-  - Reusing Go 1.25.5 from the cache
-- Go modules
-  - Reusing the module cache
-- Go build cache
-  - Reusing the build cache (Go 1.25, <arch>, <distro>)
-- Binaries
-  - Keeping the binaries of the last build: go install relinks only what changed
-- Go packages
-  - Building `./...` (from the default, every package of the module)
-  - Running `go install -- ./...`
-
-  - Done (<time>)
-  - Wrote a CycloneDX SBOM of the binaries: 1 binary, 0 modules and the standard library
-  - Pruned the build cache: <entries> this build did not use
-- Processes
-  - `myapp`: `/layers/gocnb_go/target/bin/myapp`
-  - `web`: `/layers/gocnb_go/target/bin/myapp` (default)
-  - At launch, GOMEMLIMIT is 90% of the container's memory limit, when it has one (a GOMEMLIMIT you set wins; GO_MEMLIMIT_FROM_CGROUP=false turns it off)
-- Done (finished in <time>)"
-    );
+    // A rebuild whose inputs changed but whose packages did not reuses every cache.
+    app.change_an_input();
+    let reused = app.build_ok(&[]);
+    assert_eq!(go_output(&reused.log), ROOT_MAIN_CACHES_REUSED);
     assert_eq!(app.services.downloads(), Vec::<String>::new());
 
     // An edit to main.go shows up in the rebuilt app.

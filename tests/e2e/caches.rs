@@ -7,12 +7,14 @@ use e2e_harness::test_app::{app, assert_contains, plain};
 fn a_cached_toolchain_without_bin_go_is_reinstalled() {
     let app = app("root-main");
     app.build_ok(&[]);
-    app.damage_cached_layer("go-dist", |path, contents| {
-        (!path.ends_with("go-dist/bin/go")).then_some(contents)
+    app.damage_cached_tree("go-dist", |path, contents| {
+        (path != "bin/go").then_some(contents)
     })
     .expect("damage go-dist");
     app.services.server.clear_requests();
 
+    // Only a build that compiles unpacks the toolchain.
+    app.change_an_input();
     let report = app.build_ok(&[]);
     assert_contains(
         &report.log,
@@ -29,8 +31,29 @@ fn a_cached_toolchain_without_bin_go_is_reinstalled() {
     assert_eq!(body, "hello from root-main, built with go1.25.5\n");
 
     // Healed: the next build reuses the reinstalled toolchain.
+    app.change_an_input();
     let report = app.build_ok(&[]);
     assert_contains(&report.log, "Reusing Go 1.25.5 from the cache");
+
+    // An archive cut short or altered (a disk error, an interrupted copy of the cache) is
+    // never unpacked into use: the toolchain is downloaded again.
+    app.damage_cached_layer("go-dist", |path, mut contents| {
+        if path.ends_with("/tree.tar.lz4") {
+            let at = contents.len() - 100;
+            contents[at] ^= 0xff;
+        }
+        Some(contents)
+    })
+    .expect("damage the archive");
+    app.services.server.clear_requests();
+    app.change_an_input();
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "Discarding cached Go 1.25.5: its archive (tree.tar.lz4) cannot be unpacked: ",
+    );
+    assert_eq!(app.services.downloads().len(), 1);
+    assert_eq!(app.get(None), "hello from root-main, built with go1.25.5\n");
 
     // Metadata of an older buildpack version (before `contents`) is migrated, not discarded.
     let mut metadata = app
@@ -43,6 +66,7 @@ fn a_cached_toolchain_without_bin_go_is_reinstalled() {
         .remove("contents");
     app.replace_cached_layer_metadata("go-dist", metadata)
         .expect("older metadata");
+    app.change_an_input();
     let report = app.build_ok(&[]);
     assert_contains(&report.log, "Reusing Go 1.25.5 from the cache");
 }
@@ -54,12 +78,27 @@ fn unreadable_layer_metadata_names_the_layer_and_is_discarded() {
     app.replace_cached_layer_metadata("go-modules", serde_json::json!("not a table"))
         .expect("damage metadata");
 
+    // Removed by a build that keeps the last build's binaries too, which opens no other layer.
     let report = app.build_ok(&[]);
+    assert_contains(&report.log, "Nothing changed since the last build");
     assert_contains(
         &report.log,
         "Discarding the module cache: its metadata (go-modules.toml) cannot be read:",
     );
-    assert_contains(&report.log, "Creating an empty module cache");
+    assert!(
+        !plain(&report.log).contains("Internal buildpack error"),
+        "{}",
+        report.log
+    );
+    app.replace_cached_layer_metadata("go-build-cache", serde_json::json!("not a table"))
+        .expect("damage metadata");
+    app.change_an_input();
+    let report = app.build_ok(&[]);
+    assert_contains(
+        &report.log,
+        "Discarding the build cache: its metadata (go-build-cache.toml) cannot be read:",
+    );
+    assert_contains(&report.log, "Creating an empty build cache");
     assert!(
         !plain(&report.log).contains("Internal buildpack error"),
         "{}",
@@ -86,6 +125,7 @@ fn a_truncated_file_in_the_module_cache_is_detected_and_the_cache_rebuilt() {
         "no file of the banner module in the cache"
     );
     app.services.server.clear_requests();
+    app.change_an_input();
 
     let report = app.build_ok(&[]);
     let log = plain(&report.log);
@@ -152,7 +192,8 @@ fn a_dependency_bump_removes_the_version_it_left_behind_from_the_module_cache() 
     let body = app.get(Some("web"));
     assert!(body.contains("greeting v1.1.0"), "{body}");
 
-    // Nothing changed: the module cache is not examined again.
+    // The same requirements: the module cache has nothing to remove.
+    app.change_an_input();
     let unchanged = app.build_ok(&[]);
     assert!(
         !plain(&unchanged.log).contains("no longer requires"),
@@ -192,20 +233,32 @@ fn the_build_cache_keeps_what_the_last_build_used_and_an_unchanged_one_is_not_st
         "{usual_size} -> {other_size} -> {size_after}"
     );
 
-    // A build without changes uses fewer entries than one that compiles (those only compiling
-    // reads go now); from then on nothing is pruned, and though every entry is aged and touched
-    // again, the exporter keeps the cached layer as it was (it archives with fixed file times).
+    // A build whose inputs changed but whose packages did not finds every entry in the cache:
+    // after the one that drops what only compiling reads, nothing is pruned, and the archive of
+    // the same entries is the same bytes (fixed file times), which the exporter keeps as it was.
+    app.change_an_input();
     app.build_ok(&[]);
+    app.change_an_input();
     let unchanged = app.build_ok(&[]);
     assert!(
         !unchanged.log.contains("Pruned the build cache"),
         "{}",
         unchanged.log
     );
+    assert_contains(&unchanged.log, "Running `go install");
     assert_contains(
         &unchanged.log,
         "Reusing cache layer 'gocnb/go:go-build-cache'",
     );
+    // Nothing changed at all: no go command runs, and every cached layer is kept as it was.
+    let untouched = app.build_ok(&[]);
+    assert_contains(&untouched.log, "Nothing changed since the last build");
+    for layer in ["go-build-cache", "go-dist", "go-modules", "target"] {
+        assert_contains(
+            &untouched.log,
+            &format!("Reusing cache layer 'gocnb/go:{layer}'"),
+        );
+    }
     let body = app.get(None);
     assert!(body.starts_with("hello from root-main"), "{body}");
 }

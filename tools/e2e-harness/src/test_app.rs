@@ -796,6 +796,42 @@ impl TestApp {
         )
     }
 
+    /// Rewrites the files inside a cached layer's tree archive as `edit` says, as
+    /// [`Self::damage_cached_layer`] does for a layer's own files; paths are relative to the tree
+    /// (`bin/go`).
+    ///
+    /// # Errors
+    /// When the layer or its archive is missing or cannot be rewritten.
+    pub fn damage_cached_tree(
+        &self,
+        name: &str,
+        mut edit: impl FnMut(&str, Vec<u8>) -> Option<Vec<u8>>,
+    ) -> Result<(), String> {
+        let archive_path = format!("/{name}/{}", go_cnb_common::TREE_ARCHIVE_FILE);
+        let mut outcome = Err(format!("no {archive_path} in the cached layer"));
+        self.damage_cached_layer(name, |path, contents| {
+            if !path.ends_with(&archive_path) {
+                return Some(contents);
+            }
+            let rewritten = rewrite_tree_archive(&contents, &mut edit);
+            let kept = rewritten.as_ref().map_or(contents, Clone::clone);
+            outcome = rewritten.map(|_| ());
+            Some(kept)
+        })?;
+        outcome
+    }
+
+    /// Appends a comment to go.mod: the build's inputs change, so the next build compiles
+    /// (reusing every cache), while what go builds stays the same.
+    pub fn change_an_input(&self) {
+        let go_mod = self.read("go.mod");
+        let count = go_mod.matches("// changed for a rebuild").count();
+        self.write(
+            "go.mod",
+            &format!("{go_mod}// changed for a rebuild ({})\n", count + 1),
+        );
+    }
+
     /// Replaces the `[metadata]` the build cache holds for a layer, as a buildpack of another
     /// shape (or a damaged cache) would have left it.
     ///
@@ -835,6 +871,21 @@ impl TestApp {
 
 pub use crate::plain;
 
+/// Decodes a tree archive (a tar stream in an LZ4 frame), edits its files and encodes it again.
+fn rewrite_tree_archive(
+    archive: &[u8],
+    edit: &mut impl FnMut(&str, Vec<u8>) -> Option<Vec<u8>>,
+) -> Result<Vec<u8>, String> {
+    let mut tar = Vec::new();
+    std::io::Read::read_to_end(&mut lz4_flex::frame::FrameDecoder::new(archive), &mut tar)
+        .map_err(|e| format!("decode the tree archive: {e}"))?;
+    let edited = crate::layer_tar::edit_files(&tar, |path, contents| edit(path, contents))?;
+    let frame = lz4_flex::frame::FrameInfo::new().content_checksum(true);
+    let mut encoder = lz4_flex::frame::FrameEncoder::with_frame_info(frame, Vec::new());
+    std::io::Write::write_all(&mut encoder, &edited).map_err(|e| e.to_string())?;
+    encoder.finish().map_err(|e| e.to_string())
+}
+
 pub fn assert_contains(log: &str, expected: &str) {
     let log = plain(log);
     assert!(log.contains(expected), "expected {expected:?} in:\n{log}");
@@ -852,7 +903,10 @@ pub fn go_output(log: &str) -> String {
         [
             // bullet_stream writes a minute or more as `1m 36s`.
             (r"\((< )?(\d+m )?\d+(\.\d+)?s\)", "(<time>)"),
-            (r"finished in (\d+m )?\d+(\.\d+)?s", "finished in <time>"),
+            (
+                r"finished in (< )?(\d+m )?\d+(\.\d+)?s",
+                "finished in <time>",
+            ),
             (r"\b(amd64|arm64)\b", "<arch>"),
             (r"\b(debian-12|ubuntu-\d+\.\d+)\b", "<distro>"),
             (r"https?://\d+\.\d+\.\d+\.\d+:\d+", "<services>"),
@@ -916,10 +970,10 @@ pub fn in_workspace(relative: &str) -> String {
 mod tests {
     #[test]
     fn go_output_filters_times_of_seconds_and_minutes() {
-        let log = "## Go\n\n- Go packages\n  - Done (1m 36s)\n  - Unpacking ... (0.4s)\n  - Downloading (< 0.1s)\n- Done (finished in 2m 3s)\n===> EXPORTING";
+        let log = "## Go\n\n- Go packages\n  - Done (1m 36s)\n  - Unpacking ... (0.4s)\n  - Downloading (< 0.1s)\n- Done (finished in 2m 3s)\n- Done (finished in < 0.1s)\n===> EXPORTING";
         assert_eq!(
             super::go_output(log),
-            "## Go\n\n- Go packages\n  - Done (<time>)\n  - Unpacking ... (<time>)\n  - Downloading (<time>)\n- Done (finished in <time>)"
+            "## Go\n\n- Go packages\n  - Done (<time>)\n  - Unpacking ... (<time>)\n  - Downloading (<time>)\n- Done (finished in <time>)\n- Done (finished in <time>)"
         );
     }
 }
