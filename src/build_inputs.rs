@@ -20,6 +20,42 @@ fn varies_per_build(name: &OsStr) -> bool {
     name == b"HOSTNAME" || (name.starts_with(b"CNB_") && !name.starts_with(b"CNB_TARGET_"))
 }
 
+/// Variables that may hold credentials, which never go into the digest (it is kept in the
+/// image's metadata): they decide what the build may fetch, not what it builds.
+fn may_hold_credentials(name: &OsStr) -> bool {
+    let name = name.to_string_lossy().to_ascii_uppercase();
+    [
+        "NETRC",
+        "TOKEN",
+        "PASSWORD",
+        "SECRET",
+        "CREDENTIAL",
+        "AUTH",
+        "_KEY",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
+}
+
+/// A value with the `user:password@` of each URL in it left out.
+fn without_userinfo(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.windows(3).position(|w| w == b"://") {
+        out.extend_from_slice(&rest[..at + 3]);
+        rest = &rest[at + 3..];
+        let authority_end = rest
+            .iter()
+            .position(|b| matches!(b, b'/' | b',' | b'|' | b' '))
+            .unwrap_or(rest.len());
+        if let Some(user_end) = rest[..authority_end].iter().rposition(|b| *b == b'@') {
+            rest = &rest[user_end + 1..];
+        }
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
 /// The digest of a build's inputs (hex), or the error that kept the app's files from being read
 /// (then the build compiles as usual).
 pub(crate) fn digest<'a>(
@@ -43,12 +79,12 @@ pub(crate) fn digest<'a>(
     }
     let mut variables: Vec<(&OsStr, &OsStr)> = env
         .into_iter()
-        .filter(|(name, _)| !varies_per_build(name))
+        .filter(|(name, _)| !varies_per_build(name) && !may_hold_credentials(name))
         .collect();
     variables.sort();
     for (name, value) in variables {
         field(&mut hasher, b"variable", name.as_bytes());
-        field(&mut hasher, b"value", value.as_bytes());
+        field(&mut hasher, b"value", &without_userinfo(value.as_bytes()));
     }
     hash_tree(&mut hasher, app_dir, Path::new(""))?;
     Ok(go_cnb_common::hex(&hasher.finalize()))
@@ -183,6 +219,34 @@ mod tests {
         seen.push(digest_of(app.path(), &[("GOFLAGS", "-trimpath")], "1.26.6"));
         let distinct: std::collections::BTreeSet<&String> = seen.iter().collect();
         assert_eq!(distinct.len(), seen.len(), "{seen:#?}");
+    }
+
+    #[test]
+    fn credentials_never_reach_the_digest() {
+        let app = app();
+        let with = |env: &[(&str, &str)]| digest_of(app.path(), env, "1.26.6");
+        assert_eq!(
+            with(&[
+                ("GO_NETRC", "machine a password s3cret"),
+                ("GITHUB_TOKEN", "t1")
+            ]),
+            with(&[
+                ("GO_NETRC", "machine a password other"),
+                ("GITHUB_TOKEN", "t2")
+            ])
+        );
+        assert_eq!(
+            with(&[("GOPROXY", "https://me:s3cret@proxy.example/v1,direct")]),
+            with(&[("GOPROXY", "https://proxy.example/v1,direct")])
+        );
+        assert_ne!(
+            with(&[("GOPROXY", "https://proxy.example/v1,direct")]),
+            with(&[("GOPROXY", "https://other.example/v1,direct")])
+        );
+        assert_eq!(
+            without_userinfo(b"https://a:b@x.example|file:///srv/proxy"),
+            b"https://x.example|file:///srv/proxy"
+        );
     }
 
     #[test]

@@ -133,6 +133,7 @@ fn a_lifecycle_offering_platform_api_0_7_to_0_9_builds_and_rebuilds() {
     let app = app_on("root-main", &builder);
     app.build_ok(&[]);
     assert_eq!(app.get(None), HELLO);
+    app.change_an_input();
     let report = app.build_ok(&[]);
     assert_contains(&report.log, "Reusing Go 1.25.5 from the cache");
     assert_contains(&report.log, "Reusing the build cache");
@@ -143,6 +144,7 @@ fn images_whose_user_is_1001_build_and_rebuild_from_their_caches() {
     let app = app_on("with-dependency", &builder_with("uid1001"));
     app.build_ok(&[]);
     let body = app.get(None);
+    app.change_an_input();
     let report = app.build_ok(&[]);
     for kept in [
         "Reusing Go 1.26.6 from the cache",
@@ -249,6 +251,7 @@ fn publishing_with_a_registry_cache_image_reuses_it_on_the_next_build() {
     let published = PublishedApp::new(&registry);
     let first = published.build_ok();
     assert_contains(&first, "Creating an empty build cache");
+    published.app.change_an_input();
     let second = published.build_ok();
     for kept in [
         "Reusing Go 1.25.5 from the cache",

@@ -28,12 +28,14 @@ fn build_real(app: &TestApp) -> e2e_harness::test_app::BuildReport {
     report
 }
 
-/// Rebuilds without changes and asserts that nothing was downloaded: no go command reported a
-/// download, and the cached module cache layer is byte for byte the one of the first build.
+/// Rebuilds with an input changed (so that go runs) but the same requirements, and asserts that
+/// nothing was downloaded: no go command reported a download, and the cached module cache layer
+/// is byte for byte the one of the first build.
 fn assert_rebuild_downloads_nothing(app: &TestApp) {
     let modules_before = app
         .cached_layer_digest("go-modules")
         .expect("a cached module cache");
+    app.change_an_input();
     let report = build_real(app);
     let log = plain(&report.log);
     assert_contains(&log, "Reusing the module cache");
