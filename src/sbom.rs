@@ -269,7 +269,7 @@ pub(crate) fn binaries_sbom(
     render(&bom(app, components, dependencies))
 }
 
-/// The SBOM of the `go-dist` layer: the Go distribution, where it came from and its checksum.
+/// The SBOM of the `go` layer (GOROOT): the Go distribution, where it came from and its checksum.
 pub(crate) fn go_dist_sbom(artifact: &GoArtifact, url: &str) -> Result<Sbom, SbomError> {
     let version = artifact.version.to_string();
     let mut go = component(Classification::Framework, "go", Some(&version));
@@ -287,8 +287,8 @@ pub(crate) fn go_dist_sbom(artifact: &GoArtifact, url: &str) -> Result<Sbom, Sbo
         ExternalReferenceType::Distribution,
         Uri::new(url),
     )]));
-    let mut layer = component(Classification::Application, "go-dist", None);
-    layer.bom_ref = Some(String::from("go-dist"));
+    let mut layer = component(Classification::Application, "go", None);
+    layer.bom_ref = Some(String::from("go"));
     render(&bom(layer, vec![go], Vec::new()))
 }
 

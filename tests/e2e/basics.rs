@@ -395,7 +395,7 @@ fn with_the_toolchain_in_the_image_go_vet_and_go_test_run_in_the_container() {
         &report.log,
         "Left out the standard library's tests and test data (",
     );
-    assert_eq!(report.image_layers, vec!["go-dist", "target"]);
+    assert_eq!(report.image_layers, vec!["go", "target"]);
     // One container, so that the go commands share its build cache: each would otherwise
     // compile the standard library afresh.
     let output = app.run_with_args(

@@ -52,7 +52,7 @@ fn with_the_toolchain_the_image_holds_a_go_workspace_that_builds_and_tests_offli
     );
     assert_eq!(
         report.image_layers,
-        vec!["go-dist", "go-modules", "gopath", "target"]
+        vec!["go", "go-modules", "gopath", "target"]
     );
     for process in app.processes().expect("processes") {
         assert_eq!(
@@ -87,7 +87,7 @@ fn with_the_toolchain_the_image_holds_a_go_workspace_that_builds_and_tests_offli
 
     // Turned off again, the workspace and the module cache leave the image.
     let report = app.build_ok(&[("GO_INSTALL_TOOLS_IN_IMAGE", "true")]);
-    assert_eq!(report.image_layers, vec!["go-dist", "target"]);
+    assert_eq!(report.image_layers, vec!["go", "target"]);
     for process in app.processes().expect("processes") {
         assert_eq!(process.working_dir, None, "{process:?}");
     }
@@ -161,7 +161,7 @@ fn the_image_holds_cyclonedx_sboms_of_the_binaries_and_the_toolchain() {
         Some(go_version.clone())
     );
 
-    let toolchain = app.sbom("go-dist");
+    let toolchain = app.sbom("go");
     let go = component(&toolchain, "go");
     assert_eq!(
         go["version"].as_str().map(|v| format!("go{v}")),
