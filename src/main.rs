@@ -209,17 +209,16 @@ impl Buildpack for GoBuildpack {
             }
             let built = compile_healing_module_cache(&go_env, app_dir, &plan)
                 .map_err(GoBuildpackError::GoCommand)?;
+            let module_cache_for_image = module_cache
+                .as_ref()
+                .filter(|_| module_cache_in_image)
+                .map(|cache| cache.gopath.clone());
             let upkeep = CacheUpkeep {
                 build_cache,
-                module_cache: module_cache.clone(),
+                module_cache,
                 patterns: plan.all_patterns(),
             };
-            (
-                target,
-                built,
-                module_cache.filter(|_| module_cache_in_image),
-                Some(upkeep),
-            )
+            (target, built, module_cache_for_image, Some(upkeep))
         };
         let in_image: Vec<String> = built.programs.iter().chain(&built.tools).cloned().collect();
         target::remove_stale_binaries(&target.gobin, &in_image)?;
@@ -380,15 +379,21 @@ const MODULE_TOOLS_PATTERN: &str = "tool";
 /// What a build that compiled leaves tidy in the caches for the next one.
 struct CacheUpkeep {
     build_cache: go_build_cache::BuildCache,
-    module_cache: Option<std::path::PathBuf>,
+    module_cache: Option<go_modules::ModuleCache>,
     patterns: Vec<String>,
 }
 
 impl CacheUpkeep {
     fn run(&self, env: &Env, app_dir: &std::path::Path) {
         go_build_cache::archive_used_entries(&self.build_cache);
-        if let Some(gopath) = &self.module_cache {
-            go_modules::prune_unrequired_modules(env, app_dir, &self.patterns, gopath);
+        if let Some(module_cache) = &self.module_cache {
+            go_modules::prune_unrequired_modules(
+                env,
+                app_dir,
+                &self.patterns,
+                &module_cache.gopath,
+            );
+            go_modules::archive_if_changed(module_cache);
         }
     }
 }

@@ -2,13 +2,14 @@
 //! image only for a Go workspace with the toolchain (`GO_SETUP_GOPATH_IN_IMAGE` together with
 //! `GO_INSTALL_TOOLS_IN_IMAGE`), so that go commands there need no downloads.
 
-use super::{CachedLayerMetadata, LayerUse};
+use super::{tree_archive, CachedLayerMetadata, LayerUse};
 use crate::buildpack::{GoBuildpack, GoBuildpackError};
 use crate::go_packages::{go_command, go_list, GoCommandError};
 use bullet_stream::global::print;
 use fun_run::CommandWithName;
 use libcnb::build::BuildContext;
 use libcnb::data::layer_name;
+use libcnb::layer::UncachedLayerDefinition;
 use libcnb::Env;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -41,42 +42,126 @@ impl CachedLayerMetadata for GoModulesMetadata {
     }
 }
 
-/// Prepares the module cache and returns its layer (GOPATH).
+/// The module cache of a build: GOPATH, unpacked from the cached archive into the `gomodcache`
+/// layer, which is not cached.
+pub(crate) struct ModuleCache {
+    pub(crate) gopath: PathBuf,
+    archive: PathBuf,
+    /// What the download cache held before the build (see [`downloads_listing`]).
+    downloads_before: Option<Vec<(String, u64)>>,
+}
+
+/// The mtime of every file in the archive: the go command does not read them.
+const ARCHIVED_MTIME: u64 = 946_684_800; // 2000-01-01T00:00:00Z
+
+/// Prepares the module cache. The cached `go-modules` layer keeps it as one archive (see
+/// [`super::tree_archive`]); `launch` puts the unpacked GOPATH into the image.
 pub(crate) fn prepare_go_modules(
     context: &BuildContext<GoBuildpack>,
     env: &mut Env,
     launch: bool,
-) -> libcnb::Result<PathBuf, GoBuildpackError> {
+) -> libcnb::Result<ModuleCache, GoBuildpackError> {
     let wanted = GoModulesMetadata {
         layout: String::from(LAYOUT),
     };
-    let (layer, kept) = super::restore_cached_layer(
-        context,
-        layer_name!("go-modules"),
-        LayerUse {
+    let tree_layer = context.uncached_layer(
+        layer_name!("gomodcache"),
+        UncachedLayerDefinition {
             build: true,
             launch,
         },
-        &wanted,
-        &|_| None,
     )?;
-    if kept {
+    let gopath = tree_layer.path();
+    let (cached, kept) = super::restore_cached_layer(
+        context,
+        layer_name!("go-modules"),
+        LayerUse {
+            build: false,
+            launch: false,
+        },
+        &wanted,
+        // Earlier versions cached GOPATH unpacked: archived in place.
+        &|cached| {
+            tree_archive::archive_unpacked_tree(cached, "", "", ARCHIVED_MTIME)
+                .or_else(|| tree_archive::archive_problem(cached))
+        },
+    )?;
+    let reused = kept
+        && match tree_archive::unpack_or_discard(&cached.path(), &gopath) {
+            Ok(()) => true,
+            Err(why) => {
+                print::sub_bullet(format!("Discarding {}: {why}", GoModulesMetadata::CONTENTS));
+                false
+            }
+        };
+    if reused {
         print::sub_bullet("Reusing the module cache");
     } else {
         print::sub_bullet("Creating an empty module cache");
-        layer.write_metadata(&wanted)?;
+        cached.write_metadata(&wanted)?;
     }
-    let gopath = layer.path();
     let module_cache = gopath.join("pkg").join("mod");
     super::write_and_apply_env(
-        &layer,
+        &tree_layer,
         &super::build_overrides([
             ("GOPATH", gopath.as_os_str()),
             ("GOMODCACHE", module_cache.as_os_str()),
         ]),
         env,
     )?;
-    Ok(gopath)
+    Ok(ModuleCache {
+        downloads_before: reused.then(|| downloads_listing(&gopath)),
+        archive: tree_archive::archive_path(&cached.path()),
+        gopath,
+    })
+}
+
+/// The files of the module download cache (`pkg/mod/cache/download`, where every module the go
+/// command fetches lands) and the pruning note, with their sizes: when a build leaves them as
+/// they were, the module cache did not change.
+fn downloads_listing(gopath: &Path) -> Vec<(String, u64)> {
+    let mut listing = Vec::new();
+    let mut dirs = vec![gopath.join("pkg/mod/cache/download")];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(metadata) = entry.metadata() else {
+                continue;
+            };
+            if metadata.is_dir() {
+                dirs.push(entry.path());
+            } else {
+                listing.push((entry.path().to_string_lossy().into_owned(), metadata.len()));
+            }
+        }
+    }
+    if let Ok(note) = std::fs::read(gopath.join(PRUNED_FOR_FILE)) {
+        listing.push((String::from_utf8_lossy(&note).into_owned(), 0));
+    }
+    listing.sort();
+    listing
+}
+
+/// After a build, archives the module cache into the cached layer when the build changed it
+/// (or it is new). Only speed depends on it: a failure is a warning, and the next build reuses
+/// the archive it had and downloads what is missing.
+pub(crate) fn archive_if_changed(cache: &ModuleCache) {
+    if cache
+        .downloads_before
+        .as_ref()
+        .is_some_and(|before| *before == downloads_listing(&cache.gopath))
+    {
+        return;
+    }
+    if let Err(error) =
+        tree_archive::pack(&cache.gopath, &cache.archive, ARCHIVED_MTIME, &|_, _| false)
+    {
+        print::warning(format!(
+            "Could not keep the module cache of this build ({error}); the next build downloads what it lacks."
+        ));
+    }
 }
 
 /// Whether a failed go command's output names a file of the module cache, the sign that the
@@ -304,6 +389,32 @@ pub(crate) fn prune_unrequired_modules(
 #[cfg(test)]
 mod pruning_tests {
     use super::*;
+
+    #[test]
+    fn a_download_or_a_prune_changes_the_listing_and_nothing_else_does() {
+        let gopath = tempfile::tempdir().expect("tempdir");
+        let downloads = gopath
+            .path()
+            .join("pkg/mod/cache/download/example.test/a/@v");
+        write(&downloads.join("v1.0.0.mod"), "module example.test/a\n");
+        write(
+            &gopath.path().join("pkg/mod/example.test/a@v1.0.0/a.go"),
+            "package a",
+        );
+        let before = downloads_listing(gopath.path());
+        assert_eq!(before.len(), 1);
+        // The go command reads the unpacked tree: no change.
+        write(
+            &gopath.path().join("pkg/mod/example.test/a@v1.0.0/a.go"),
+            "package a",
+        );
+        assert_eq!(downloads_listing(gopath.path()), before);
+        write(&downloads.join("v1.0.0.zip"), "zip");
+        assert_ne!(downloads_listing(gopath.path()), before);
+        let downloaded = downloads_listing(gopath.path());
+        write(&gopath.path().join(PRUNED_FOR_FILE), "fingerprint");
+        assert_ne!(downloads_listing(gopath.path()), downloaded);
+    }
 
     fn write(path: &Path, contents: &str) {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");

@@ -111,7 +111,7 @@ fn a_truncated_file_in_the_module_cache_is_detected_and_the_cache_rebuilt() {
     let app = app("with-dependency");
     app.build_ok(&[]);
     let mut truncated = Vec::new();
-    app.damage_cached_layer("go-modules", |path, contents| {
+    app.damage_cached_tree("go-modules", |path, contents| {
         if path.ends_with("pkg/mod/example.test/banner@v1.0.0/banner.go") {
             truncated.push(path.to_string());
             Some(contents[..contents.len() / 2].to_vec())

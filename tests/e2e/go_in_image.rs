@@ -52,7 +52,7 @@ fn with_the_toolchain_the_image_holds_a_go_workspace_that_builds_and_tests_offli
     );
     assert_eq!(
         report.image_layers,
-        vec!["go", "go-modules", "gopath", "target"]
+        vec!["go", "gomodcache", "gopath", "target"]
     );
     for process in app.processes().expect("processes") {
         assert_eq!(
