@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod memlimit;
 pub mod netrc;
 pub mod procfile;
+pub mod tree_archive;
 
 /// Go's escaping of module paths and versions in proxy URLs and the module cache: an upper-case
 /// letter becomes `!` and the letter in lower case (`BurntSushi` → `!burnt!sushi`).
@@ -28,10 +29,6 @@ pub fn escape_module_path(text: &str) -> String {
             out
         })
 }
-
-/// The file in which a cached layer keeps its tree: a tar stream in an LZ4 frame (the buildpack
-/// writes it, the tests and the bench read it).
-pub const TREE_ARCHIVE_FILE: &str = "tree.tar.lz4";
 
 /// Lower-case hexadecimal of `bytes` (how checksums are written in inventories and reports).
 #[must_use]

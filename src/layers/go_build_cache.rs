@@ -270,7 +270,7 @@ mod tests {
         std::fs::write(gocache.join("ef/new-a"), "new").expect("write");
 
         archive_used_entries(&cache);
-        let paths = tree_archive::entry_paths(&archive).expect("read");
+        let paths = go_cnb_common::tree_archive::entry_paths(&archive).expect("read");
         assert_eq!(
             paths,
             vec![

@@ -709,9 +709,13 @@ impl TestApp {
             }) else {
                 continue;
             };
-            if file == go_cnb_common::TREE_ARCHIVE_FILE {
+            if file == go_cnb_common::tree_archive::TREE_ARCHIVE_FILE {
                 // The layer keeps its tree as one archive: its files are the tree's.
-                let mut tree = tar::Archive::new(lz4_flex::frame::FrameDecoder::new(&mut entry));
+                let mut archive = Vec::new();
+                std::io::Read::read_to_end(&mut entry, &mut archive).expect("read the archive");
+                let tree_tar =
+                    go_cnb_common::tree_archive::tar_of(&archive).expect("the tree archive");
+                let mut tree = tar::Archive::new(tree_tar.as_slice());
                 files.extend(
                     tree.entries()
                         .expect("tree archive")
@@ -807,7 +811,7 @@ impl TestApp {
         name: &str,
         mut edit: impl FnMut(&str, Vec<u8>) -> Option<Vec<u8>>,
     ) -> Result<(), String> {
-        let archive_path = format!("/{name}/{}", go_cnb_common::TREE_ARCHIVE_FILE);
+        let archive_path = format!("/{name}/{}", go_cnb_common::tree_archive::TREE_ARCHIVE_FILE);
         let mut outcome = Err(format!("no {archive_path} in the cached layer"));
         self.damage_cached_layer(name, |path, contents| {
             if !path.ends_with(&archive_path) {
@@ -871,19 +875,15 @@ impl TestApp {
 
 pub use crate::plain;
 
-/// Decodes a tree archive (a tar stream in an LZ4 frame), edits its files and encodes it again.
+/// Decodes a tree archive, edits its files and encodes it again.
 fn rewrite_tree_archive(
     archive: &[u8],
     edit: &mut impl FnMut(&str, Vec<u8>) -> Option<Vec<u8>>,
 ) -> Result<Vec<u8>, String> {
-    let mut tar = Vec::new();
-    std::io::Read::read_to_end(&mut lz4_flex::frame::FrameDecoder::new(archive), &mut tar)
-        .map_err(|e| format!("decode the tree archive: {e}"))?;
+    use go_cnb_common::tree_archive::{archive_of, tar_of};
+    let tar = tar_of(archive).map_err(|e| format!("decode the tree archive: {e}"))?;
     let edited = crate::layer_tar::edit_files(&tar, |path, contents| edit(path, contents))?;
-    let frame = lz4_flex::frame::FrameInfo::new().content_checksum(true);
-    let mut encoder = lz4_flex::frame::FrameEncoder::with_frame_info(frame, Vec::new());
-    std::io::Write::write_all(&mut encoder, &edited).map_err(|e| e.to_string())?;
-    encoder.finish().map_err(|e| e.to_string())
+    archive_of(&edited).map_err(|e| e.to_string())
 }
 
 pub fn assert_contains(log: &str, expected: &str) {
