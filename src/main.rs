@@ -35,6 +35,7 @@ use bullet_stream::global::print;
 use bullet_stream::style;
 use libcnb::build::{BuildContext, BuildResult, BuildResultBuilder};
 use libcnb::data::build_plan::BuildPlanBuilder;
+use libcnb::data::layer_name;
 use libcnb::detect::{DetectContext, DetectResult, DetectResultBuilder};
 use libcnb::generic::{GenericMetadata, GenericPlatform};
 use libcnb::{Buildpack, Env};
@@ -146,7 +147,18 @@ impl Buildpack for GoBuildpack {
                 "Nothing changed since the last build (the app's files, Go {}, the environment, the buildpack): keeping its binaries, without unpacking the toolchain or running go",
                 artifact.version
             ));
-            layers::discard_unreadable_cached_layers(&context.layers_dir);
+            let go_dist_metadata =
+                go_dist::GoDistMetadata::for_artifact(artifact, false, left_out_tools);
+            layers::keep_unopened(&context, layer_name!("go-dist"), &go_dist_metadata)?;
+            let modules_metadata = go_modules::GoModulesMetadata::current();
+            layers::keep_unopened(&context, layer_name!("go-modules"), &modules_metadata)?;
+            let build_cache_metadata =
+                go_build_cache::GoBuildCacheMetadata::for_build(artifact, arch, &context.target);
+            layers::keep_unopened(
+                &context,
+                layer_name!("go-build-cache"),
+                &build_cache_metadata,
+            )?;
             let target = target::prepare_target(&context, &mut go_env, &wanted_target, true)?;
             (
                 target,

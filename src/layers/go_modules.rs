@@ -26,6 +26,15 @@ pub(crate) struct GoModulesMetadata {
 
 const LAYOUT: &str = "gopath-v1";
 
+impl GoModulesMetadata {
+    /// The layout this buildpack keeps modules in.
+    pub(crate) fn current() -> Self {
+        GoModulesMetadata {
+            layout: String::from(LAYOUT),
+        }
+    }
+}
+
 impl CachedLayerMetadata for GoModulesMetadata {
     const CONTENTS: &'static str = "the module cache";
 
@@ -61,9 +70,7 @@ pub(crate) fn prepare_go_modules(
     env: &mut Env,
     launch: bool,
 ) -> libcnb::Result<ModuleCache, GoBuildpackError> {
-    let wanted = GoModulesMetadata {
-        layout: String::from(LAYOUT),
-    };
+    let wanted = GoModulesMetadata::current();
     let tree_layer = context.uncached_layer(
         layer_name!("gomodcache"),
         UncachedLayerDefinition {

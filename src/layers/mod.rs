@@ -102,22 +102,29 @@ pub(crate) fn restore_cached_layer<M: CachedLayerMetadata>(
     Ok((layer, kept))
 }
 
-/// A build that keeps the last build's binaries opens none of the other cached layers; those
-/// whose metadata cannot be read are removed all the same, since the lifecycle would trip on
-/// them (see [`discard_unreadable_metadata`]).
-pub(crate) fn discard_unreadable_cached_layers(layers_dir: &Path) {
-    for (layer, contents) in [
-        ("go-dist", go_dist::GoDistMetadata::CONTENTS),
-        ("go-modules", go_modules::GoModulesMetadata::CONTENTS),
-        (
-            "go-build-cache",
-            go_build_cache::GoBuildCacheMetadata::CONTENTS,
-        ),
-    ] {
-        if let Some(reason) = discard_unreadable_metadata(layers_dir, layer) {
-            print::sub_bullet(format!("Discarding {contents}: {reason}"));
-        }
+/// A build that keeps the last build's binaries unpacks none of the cached trees, but declares
+/// each restored one again all the same: the lifecycle restores a layer's metadata without its
+/// types, and caches it again only when the buildpack says so. One whose metadata no longer
+/// fits, or cannot be read, is discarded, saying why.
+pub(crate) fn keep_unopened<M: CachedLayerMetadata>(
+    context: &BuildContext<GoBuildpack>,
+    name: LayerName,
+    wanted: &M,
+) -> libcnb::Result<(), GoBuildpackError> {
+    if !context.layers_dir.join(format!("{name}.toml")).is_file() {
+        return Ok(());
     }
+    restore_cached_layer(
+        context,
+        name,
+        LayerUse {
+            build: false,
+            launch: false,
+        },
+        wanted,
+        &tree_archive::archive_problem,
+    )
+    .map(|_| ())
 }
 
 /// How many things a layer pruned: "1 entry", "3 entries".

@@ -218,6 +218,7 @@ fn module_dependencies_come_from_goproxy_and_are_cached() {
     assert_eq!(body, "*** hello, with-dependency (greeting v1.1.0) ***\n");
 
     app.services.server.clear_requests();
+    app.change_an_input();
     let second = app.build_ok(&[]);
     assert_contains(&second.log, "Reusing the module cache");
     assert_eq!(

@@ -76,7 +76,7 @@ fn with_the_toolchain_the_image_holds_a_go_workspace_that_builds_and_tests_offli
         lines[..2],
         [
             "/layers/gocnb_go/gopath",
-            "/layers/gocnb_go/go-modules/pkg/mod"
+            "/layers/gocnb_go/gomodcache/pkg/mod"
         ],
         "{output}"
     );

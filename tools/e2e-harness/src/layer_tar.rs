@@ -89,6 +89,11 @@ pub fn find_in_tar(
             .is_some_and(|extension| extension == "tar")
         {
             find_in_tar(&contents, needle, &path, found)?;
+        } else if path.ends_with(go_cnb_common::tree_archive::TREE_ARCHIVE_FILE) {
+            // A cached layer's tree, compressed: its files are searched, not its bytes.
+            let tree = go_cnb_common::tree_archive::tar_of(&contents)
+                .map_err(|e| format!("read {path}: {e}"))?;
+            find_in_tar(&tree, needle, &path, found)?;
         } else if memchr::memmem::find(&contents, needle).is_some() {
             found.push(path);
         }

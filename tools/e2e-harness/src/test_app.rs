@@ -825,15 +825,13 @@ impl TestApp {
         outcome
     }
 
-    /// Appends a comment to go.mod: the build's inputs change, so the next build compiles
-    /// (reusing every cache), while what go builds stays the same.
+    /// Changes a file of the app that no go command reads (`CHANGED.txt`): the build's inputs
+    /// change, so the next build compiles (reusing every cache), while what go builds and the
+    /// entries it uses stay the same.
     pub fn change_an_input(&self) {
-        let go_mod = self.read("go.mod");
-        let count = go_mod.matches("// changed for a rebuild").count();
-        self.write(
-            "go.mod",
-            &format!("{go_mod}// changed for a rebuild ({})\n", count + 1),
-        );
+        let previous =
+            std::fs::read_to_string(self.source().join("CHANGED.txt")).unwrap_or_default();
+        self.write("CHANGED.txt", &format!("{previous}changed\n"));
     }
 
     /// Replaces the `[metadata]` the build cache holds for a layer, as a buildpack of another
