@@ -166,7 +166,7 @@ fn sample(output_bytes: u64, watchdog: &Watchdog, group: u32) -> Progress {
         download_bytes: watchdog
             .downloads
             .as_deref()
-            .map_or(0, crate::layers::tree_size),
+            .map_or(0, crate::sizes::tree_size),
         cpu: group_cpu_time(group),
     }
 }

@@ -3,7 +3,7 @@
 //! Procfile and project.toml, instead of the whole source. Done last, after every go command
 //! has read the source; the next build gets the whole source again from the platform.
 
-use crate::layers::count_of;
+use crate::sizes::count_of;
 use bullet_stream::global::print;
 use bullet_stream::style;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
@@ -84,7 +84,7 @@ impl KeepFiles {
             style::value(crate::truncate::for_display(&self.patterns.join(":"))),
             count_of(tally.kept, "file", "files"),
             count_of(tally.removed, "file", "files"),
-            crate::layers::megabytes(tally.removed_bytes)
+            crate::sizes::megabytes(tally.removed_bytes)
         ));
         Ok(())
     }

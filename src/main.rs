@@ -26,6 +26,7 @@ mod peer_variables;
 mod private_credentials;
 mod processes;
 mod sbom;
+mod sizes;
 mod truncate;
 
 use crate::buildpack::{GoBuildpack, GoBuildpackError};

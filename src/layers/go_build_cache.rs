@@ -173,8 +173,8 @@ pub(crate) fn archive_used_entries(cache: &BuildCache) {
         )),
         Ok(packed) if packed.left_out_files > 0 => print::sub_bullet(format!(
             "Pruned the build cache: {} ({}) this build did not use",
-            super::count_of(packed.left_out_files, "entry", "entries"),
-            super::megabytes(packed.left_out_bytes)
+            crate::sizes::count_of(packed.left_out_files, "entry", "entries"),
+            crate::sizes::megabytes(packed.left_out_bytes)
         )),
         Ok(_) => {}
     }

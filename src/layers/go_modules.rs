@@ -328,7 +328,7 @@ fn remove_unrequired(module_cache: &Path, required: &BTreeSet<String>) -> std::i
                 }
                 continue;
             }
-            pruned.version_bytes += super::tree_size(&path);
+            pruned.version_bytes += crate::sizes::tree_size(&path);
             std::fs::remove_dir_all(&path)?;
             for extension in ["zip", "ziphash"] {
                 if let Ok(metadata) = file(extension).metadata() {
@@ -370,15 +370,15 @@ pub(crate) fn prune_unrequired_modules(
             if pruned.versions > 0 {
                 print::sub_bullet(format!(
                     "Removed {} the app no longer requires from the module cache ({})",
-                    super::count_of(pruned.versions, "module version", "module versions"),
-                    super::megabytes(pruned.version_bytes)
+                    crate::sizes::count_of(pruned.versions, "module version", "module versions"),
+                    crate::sizes::megabytes(pruned.version_bytes)
                 ));
             }
             if pruned.zips > 0 {
                 print::sub_bullet(format!(
                     "Removed the downloaded zips of {}, which the module cache keeps unpacked ({})",
-                    super::count_of(pruned.zips, "module", "modules"),
-                    super::megabytes(pruned.zip_bytes)
+                    crate::sizes::count_of(pruned.zips, "module", "modules"),
+                    crate::sizes::megabytes(pruned.zip_bytes)
                 ));
             }
             if let Err(error) = std::fs::write(&marker, fingerprint) {
