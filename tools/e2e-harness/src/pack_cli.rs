@@ -62,22 +62,9 @@ pub fn pack_build(
     env: &[(String, String)],
     volumes: &[String],
 ) -> Result<(String, Duration), String> {
-    let mut command = pack_build_command(image, builder, app, buildpacks, env, volumes);
-    let started = Instant::now();
-    let output = command
-        .output()
-        .map_err(|e| format!("run pack: {e} (set it up with tools/platform/setup.sh)"))?;
-    let elapsed = started.elapsed();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    if output.status.success() {
-        Ok((log, elapsed))
-    } else {
-        Err(format!("pack build failed:\n{log}"))
-    }
+    run_pack_build(&mut pack_build_command(
+        image, builder, app, buildpacks, env, volumes,
+    ))
 }
 
 /// [`pack_build`] of `app` on `builder` alone, with `--verbose`: the lifecycle then prints each
@@ -93,6 +80,11 @@ pub fn pack_build_verbose(
 ) -> Result<(String, Duration), String> {
     let mut command = pack_build_command(image, builder, app, &[], env, &[]);
     command.arg("--verbose");
+    run_pack_build(&mut command)
+}
+
+/// Runs a `pack build` and returns its output (stdout, then stderr) and how long it took.
+fn run_pack_build(command: &mut Command) -> Result<(String, Duration), String> {
     let started = Instant::now();
     let output = command
         .output()
