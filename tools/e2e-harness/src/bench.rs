@@ -99,6 +99,8 @@ pub struct Options {
     /// Another builder with this buildpack (an older version of it, say) instead of the
     /// project's own.
     pub builder: Option<String>,
+    /// A directory to keep each build's output in (`<round>-<scenario>.log`).
+    pub logs: Option<PathBuf>,
 }
 
 /// One build of this buildpack, with what it left behind.
@@ -402,6 +404,7 @@ struct Builds {
     builder: String,
     floor_builder: String,
     env: Vec<(String, String)>,
+    logs: Option<PathBuf>,
 }
 
 impl Builds {
@@ -432,6 +435,12 @@ impl Builds {
         let built = pack_build_verbose(image, &self.builder, app, &self.env_for(go_version));
         let peak_rss_kib = rss.peak_kib();
         let (log, wall) = built.map_err(|log| format!("the {scenario} build failed:\n{log}"))?;
+        if let Some(dir) = &self.logs {
+            let name = format!("{image}-{scenario}.log").replace(' ', "-");
+            std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(dir.join(name), &log))
+                .map_err(|e| format!("keep the build's output in {}: {e}", dir.display()))?;
+        }
         let (cache_layers, cache_total) = cache_bytes(&format!("{image}.build-cache"))?;
         Ok(PackSample {
             wall,
@@ -484,6 +493,7 @@ pub fn run(workspace_root: &Path, options: &Options) -> Result<String, String> {
         builder: options.builder.clone().unwrap_or_else(builder),
         floor_builder: format!("{}-floor", builder()),
         env,
+        logs: options.logs.clone(),
     };
 
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); SCENARIOS.len()];
