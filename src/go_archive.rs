@@ -108,15 +108,14 @@ fn make_hard_link(destination: &Path, link: &Path, target: &Path) -> Result<(), 
 }
 
 /// Downloads the archive into the layer, verifies it, unpacks it and removes the archive.
-/// `verified_as` is the checksum as shown (`sha256:<hex>`); `build_only` leaves out the
-/// toolchain's own sources, docs and `left_out_tools` (see [`LeftOut`]).
+/// `verified_as` is the checksum as shown (`sha256:<hex>`); `left_out` says what is not
+/// unpacked.
 pub(crate) fn install(
     goroot: &Path,
     artifact: &GoArtifact,
     url: &str,
     verified_as: &str,
-    build_only: bool,
-    left_out_tools: &[String],
+    left_out: &LeftOut,
     download_policy: &DownloadPolicy,
 ) -> Result<(), GoDistError> {
     let label = format!(
@@ -149,12 +148,8 @@ pub(crate) fn install(
     }
     print::sub_bullet(format!("Verified {}", style::value(verified_as)));
     let timer = print::sub_start_timer("Unpacking");
-    let left_out = LeftOut {
-        build_only,
-        tools: left_out_tools,
-    };
     let left_out_bytes =
-        unpack_distribution(&archive, goroot, &left_out).map_err(|reason| GoDistError::Unpack {
+        unpack_distribution(&archive, goroot, left_out).map_err(|reason| GoDistError::Unpack {
             url: redact_url(url),
             reason,
         })?;
@@ -163,10 +158,13 @@ pub(crate) fn install(
         reason: error.to_string(),
     })?;
     timer.done();
-    print::sub_bullet(if build_only {
+    print::sub_bullet(if left_out.build_only {
         format!(
-            "Left out what this build never reads ({} MB): the standard library's tests and test data, the toolchain's own sources and docs, and the go tools `go install` does not run here (GO_INSTALL_TOOLS_IN_IMAGE keeps them)",
-            left_out_bytes / 1_000_000
+            "Left out what this build never reads ({} MB): the standard library's tests and test data{}, the toolchain's own sources and docs, and the go tools `go install` does not run here (GO_INSTALL_TOOLS_IN_IMAGE keeps them)",
+            left_out_bytes / 1_000_000,
+            left_out.only_platform.map_or_else(String::new, |(os, arch)| format!(
+                " and files for other platforms than {os}/{arch}"
+            ))
         )
     } else {
         format!(
@@ -273,10 +271,12 @@ fn unpack_distribution(
 /// and `testdata/` directories) and the toolchain's own test suite (`test/`); building,
 /// vetting and testing the app's packages never reads them. `build_only` also leaves out what
 /// only the toolchain's own commands read (its sources `src/cmd`, the API lists `api/`,
-/// `doc/` and `misc/`) and the `tools` of `pkg/tool/<os>_<arch>/` the build does not run.
-struct LeftOut<'a> {
-    build_only: bool,
-    tools: &'a [String],
+/// `doc/` and `misc/`) and the `tools` of `pkg/tool/<os>_<arch>/` the build does not run;
+/// `only_platform` (os, arch) the standard library's files for other platforms.
+pub(crate) struct LeftOut<'a> {
+    pub(crate) build_only: bool,
+    pub(crate) tools: &'a [String],
+    pub(crate) only_platform: Option<(&'a str, &'a str)>,
 }
 
 impl LeftOut<'_> {
@@ -289,10 +289,16 @@ impl LeftOut<'_> {
             [top, ..] if *top == "test" => true,
             [top, second, ..] if *top == "src" && *second == "cmd" && self.build_only => true,
             [top, ..] if *top == "src" => {
+                let file_name = names.last().map(|name| name.to_string_lossy());
                 names.iter().any(|name| *name == "testdata")
-                    || names
-                        .last()
-                        .is_some_and(|name| name.to_string_lossy().ends_with("_test.go"))
+                    || file_name
+                        .as_ref()
+                        .is_some_and(|name| name.ends_with("_test.go"))
+                    || self.only_platform.is_some_and(|(os, arch)| {
+                        file_name.as_ref().is_some_and(|name| {
+                            crate::go_platform_files::is_for_another_platform(name, os, arch)
+                        })
+                    })
             }
             [top, ..] if self.build_only && (*top == "api" || *top == "doc" || *top == "misc") => {
                 true
@@ -313,6 +319,7 @@ mod tests {
     const EVERYTHING_BUT_TESTS: LeftOut<'static> = LeftOut {
         build_only: false,
         tools: &[],
+        only_platform: None,
     };
 
     fn write_archive(path: &Path, entries: &[(&str, &[u8])]) {
@@ -547,6 +554,7 @@ mod tests {
         let left_out = LeftOut {
             build_only: true,
             tools: &tools,
+            only_platform: None,
         };
         let left_out_bytes = unpack_distribution(&archive, &goroot, &left_out).expect("unpacks");
         assert_eq!(left_out_bytes, 13 + 3 + 6 + 2 + 6);
@@ -558,6 +566,44 @@ mod tests {
             "lib/time/zoneinfo.zip",
             "pkg/tool/linux_amd64/compile",
             "pkg/tool/linux_amd64/cover",
+        ] {
+            assert!(goroot.join(kept).is_file(), "{kept}");
+        }
+    }
+
+    #[test]
+    fn a_toolchain_for_its_own_platform_leaves_out_the_other_platforms_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let archive = dir.path().join("go.tar.gz");
+        write_archive(
+            &archive,
+            &[
+                ("go/bin/go", b"#!/bin/sh\n"),
+                ("go/src/runtime/os_linux.go", b"package runtime\n"),
+                ("go/src/runtime/os_windows.go", b"package runtime\n"),
+                ("go/src/runtime/asm_arm64.s", b"TEXT"),
+                ("go/src/runtime/race/race_darwin_amd64.syso", b"obj"),
+                ("go/src/runtime/cgo/libcgo_windows.h", b"#define"),
+            ],
+        );
+        let goroot = dir.path().join("goroot");
+        let left_out = LeftOut {
+            build_only: true,
+            tools: &[],
+            only_platform: Some(("linux", "amd64")),
+        };
+        let left_out_bytes = unpack_distribution(&archive, &goroot, &left_out).expect("unpacks");
+        assert_eq!(left_out_bytes, 16 + 4 + 3);
+        for gone in [
+            "src/runtime/os_windows.go",
+            "src/runtime/asm_arm64.s",
+            "src/runtime/race/race_darwin_amd64.syso",
+        ] {
+            assert!(!goroot.join(gone).exists(), "{gone}");
+        }
+        for kept in [
+            "src/runtime/os_linux.go",
+            "src/runtime/cgo/libcgo_windows.h",
         ] {
             assert!(goroot.join(kept).is_file(), "{kept}");
         }

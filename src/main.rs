@@ -12,6 +12,7 @@ mod git_credentials;
 mod go_archive;
 mod go_failure;
 mod go_packages;
+mod go_platform_files;
 mod go_settings;
 mod go_tools;
 mod go_watchdog;
@@ -142,14 +143,22 @@ impl Buildpack for GoBuildpack {
         .then(|| target::unchanged_last_build(&context.layers_dir, &wanted_target, &inputs))
         .flatten();
 
+        let go_dist_metadata = go_dist::GoDistMetadata::for_artifact(
+            artifact,
+            config.install_tools_in_image,
+            left_out_tools,
+            go_platform_files::builds_for_another_platform(
+                &env,
+                &artifact.os.to_string(),
+                &artifact.arch.to_string(),
+            ),
+        );
         let (target, built, module_cache, upkeep) = if let Some(last) = unchanged {
             print::bullet("Binaries");
             print::sub_bullet(format!(
                 "Nothing changed since the last build (the app's files, Go {}, the environment, the buildpack): keeping its binaries, without unpacking the toolchain or running go",
                 artifact.version
             ));
-            let go_dist_metadata =
-                go_dist::GoDistMetadata::for_artifact(artifact, false, left_out_tools);
             layers::keep_unopened(&context, layer_name!("go-dist"), &go_dist_metadata)?;
             let modules_metadata = go_modules::GoModulesMetadata::current();
             layers::keep_unopened(&context, layer_name!("go-modules"), &modules_metadata)?;
@@ -179,7 +188,7 @@ impl Buildpack for GoBuildpack {
                 config.dist_mirror.as_deref(),
                 &config.download_policy,
                 config.install_tools_in_image,
-                left_out_tools,
+                &go_dist_metadata,
             )?;
             // A Go workspace with the toolchain in the image gets the module cache too.
             let module_cache_in_image = gopath_source.is_some() && config.install_tools_in_image;

@@ -31,6 +31,11 @@ pub(crate) struct GoDistMetadata {
     /// Layers cached before this field existed have them all.
     #[serde(default)]
     pub(crate) left_out_tools: Vec<String>,
+    /// Whether the standard library's files for other platforms than `os`/`arch` were left
+    /// out (see [`crate::go_platform_files`]). Layers cached before this field existed have
+    /// them.
+    #[serde(default)]
+    pub(crate) other_platforms_left_out: bool,
 }
 
 /// Everything but the tests: what `go build`, `go vet`, `go test` and `go tool` in the image
@@ -46,13 +51,17 @@ fn complete() -> String {
 }
 
 impl GoDistMetadata {
-    /// `left_out_tools` only counts for a toolchain that stays out of the image.
+    /// `left_out_tools` and the other platforms' files only count for a toolchain that stays
+    /// out of the image; those files are kept too when the build is for another platform
+    /// (GOOS, GOARCH).
     pub(crate) fn for_artifact(
         artifact: &GoArtifact,
         keep_in_image: bool,
         left_out_tools: Vec<String>,
+        builds_for_another_platform: bool,
     ) -> Self {
         GoDistMetadata {
+            other_platforms_left_out: !keep_in_image && !builds_for_another_platform,
             left_out_tools: if keep_in_image {
                 Vec::new()
             } else {
@@ -86,6 +95,7 @@ impl CachedLayerMetadata for GoDistMetadata {
             checksum,
             contents,
             left_out_tools,
+            other_platforms_left_out,
         } = self;
         let mut reasons = Vec::new();
         if version != &wanted.version {
@@ -109,6 +119,10 @@ impl CachedLayerMetadata for GoDistMetadata {
         if contents != &wanted.contents && wanted.contents == CONTENTS_COMPLETE {
             reasons.push(String::from(
                 "it was installed without the toolchain's own sources (src/cmd), which GO_INSTALL_TOOLS_IN_IMAGE needs in the image",
+            ));
+        } else if *other_platforms_left_out && !wanted.other_platforms_left_out {
+            reasons.push(format!(
+                "it was installed without the standard library's files for other platforms than {os}/{arch}, and GOOS or GOARCH asks for another"
             ));
         }
         let missing: Vec<&str> = left_out_tools
@@ -190,9 +204,8 @@ pub(crate) fn install_go_dist(
     mirror: Option<&str>,
     download_policy: &DownloadPolicy,
     keep_in_image: bool,
-    left_out_tools: Vec<String>,
+    wanted: &GoDistMetadata,
 ) -> libcnb::Result<(), GoBuildpackError> {
-    let wanted = GoDistMetadata::for_artifact(artifact, keep_in_image, left_out_tools);
     let goroot_layer = context.uncached_layer(
         layer_name!("go"),
         UncachedLayerDefinition {
@@ -208,7 +221,7 @@ pub(crate) fn install_go_dist(
             build: false,
             launch: false,
         },
-        &wanted,
+        wanted,
         // Earlier versions cached the toolchain unpacked: archived in place, not downloaded again.
         &|cached| {
             tree_archive::archive_unpacked_tree(
@@ -239,8 +252,13 @@ pub(crate) fn install_go_dist(
             artifact,
             &download_url(&artifact.url, mirror),
             &wanted.checksum,
-            wanted.contents == CONTENTS_BUILD_ONLY,
-            &wanted.left_out_tools,
+            &go_archive::LeftOut {
+                build_only: wanted.contents == CONTENTS_BUILD_ONLY,
+                tools: &wanted.left_out_tools,
+                only_platform: wanted
+                    .other_platforms_left_out
+                    .then_some((wanted.os.as_str(), wanted.arch.as_str())),
+            },
             download_policy,
         )
         .map_err(GoBuildpackError::GoDist)?;
@@ -255,7 +273,7 @@ pub(crate) fn install_go_dist(
         .map_err(GoBuildpackError::ArchiveToolchain)?;
         // Written last: a layer whose archive was not finished has no metadata, and is
         // discarded by the next build instead of being reused.
-        cached.write_metadata(&wanted)?;
+        cached.write_metadata(wanted)?;
     }
 
     if keep_in_image {
@@ -290,6 +308,7 @@ mod tests {
             checksum: checksum.to_string(),
             contents: String::from(CONTENTS_BUILD_ONLY),
             left_out_tools: vec![String::from("fix"), String::from("vet")],
+            other_platforms_left_out: true,
         }
     }
 
@@ -299,6 +318,7 @@ mod tests {
         let complete = GoDistMetadata {
             contents: String::from(CONTENTS_COMPLETE),
             left_out_tools: Vec::new(),
+            other_platforms_left_out: false,
             ..build_only.clone()
         };
         assert!(complete.reasons(&build_only).is_empty());
@@ -316,7 +336,7 @@ mod tests {
         let wanted = metadata("1.26.6", "amd64", "sha256:aa");
         assert_eq!(
             toml::to_string(&wanted).expect("serialize"),
-            "version = \"1.26.6\"\nos = \"linux\"\narch = \"amd64\"\nchecksum = \"sha256:aa\"\ncontents = \"build-only\"\nleft_out_tools = [\"fix\", \"vet\"]\n"
+            "version = \"1.26.6\"\nos = \"linux\"\narch = \"amd64\"\nchecksum = \"sha256:aa\"\ncontents = \"build-only\"\nleft_out_tools = [\"fix\", \"vet\"]\nother_platforms_left_out = true\n"
         );
         // Written by versions of the buildpack that always installed the complete toolchain.
         let older: GoDistMetadata = toml::from_str(
@@ -325,6 +345,7 @@ mod tests {
         .expect("migrates");
         assert_eq!(older.contents, CONTENTS_COMPLETE);
         assert!(older.left_out_tools.is_empty());
+        assert!(!older.other_platforms_left_out);
         assert!(older.reasons(&wanted).is_empty());
         // Written by versions that left out src/cmd but kept every tool: still enough.
         let build_only_with_every_tool: GoDistMetadata = toml::from_str(
@@ -349,6 +370,20 @@ mod tests {
             vec!["it was installed without the go tools this build may run (cover)"]
         );
         assert!(fewer_left_out.reasons(&cached).is_empty());
+    }
+
+    #[test]
+    fn a_toolchain_for_its_own_platform_only_is_replaced_for_a_build_for_another() {
+        let own_platform = metadata("1.26.6", "amd64", "sha256:aa");
+        let every_platform = GoDistMetadata {
+            other_platforms_left_out: false,
+            ..own_platform.clone()
+        };
+        assert_eq!(
+            own_platform.reasons(&every_platform),
+            vec!["it was installed without the standard library's files for other platforms than linux/amd64, and GOOS or GOARCH asks for another"]
+        );
+        assert!(every_platform.reasons(&own_platform).is_empty());
     }
 
     #[test]
