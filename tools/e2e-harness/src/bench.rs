@@ -464,7 +464,7 @@ pub fn run(workspace_root: &Path, options: &Options) -> Result<String, String> {
     let work = std::env::temp_dir().join(format!("gocnb-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     if app.real_modules {
-        crate::services::download_real_modules(&fixture, &["all"])?;
+        crate::services::download_build_modules(&fixture)?;
         if let Some(Bump::GoGet(module)) = &app.bump {
             crate::services::download_real_modules(&fixture, &[module])?;
         }

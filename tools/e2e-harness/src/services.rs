@@ -59,11 +59,29 @@ fn real_modules_dir() -> PathBuf {
 /// # Errors
 /// When the machine's go command fails (no network to the Go module proxy, say).
 pub fn download_real_modules(app: &Path, modules: &[&str]) -> Result<(), String> {
+    let mut args = vec!["mod", "download", "-x"];
+    args.extend(modules);
+    fill_real_modules(app, &args)
+}
+
+/// Fills the real-module cache with the modules a build of every package of `app` reads (`go
+/// list -deps ./...`), not the test dependencies of its dependencies that `all` takes in: a big
+/// app's module graph can name versions the Go module proxy no longer serves.
+///
+/// # Errors
+/// When the machine's go command fails (no network to the Go module proxy, say).
+pub fn download_build_modules(app: &Path) -> Result<(), String> {
+    fill_real_modules(app, &["list", "-deps", "./..."])
+}
+
+/// Runs the machine's `go <args>` in `app` against the real-module cache, once for each go.sum
+/// and arguments.
+fn fill_real_modules(app: &Path, args: &[&str]) -> Result<(), String> {
     static LOCK: Mutex<()> = Mutex::new(());
     let _guard = LOCK.lock().map_err(|_| String::from("lock poisoned"))?;
     let modcache = real_modules_dir();
     let mut key = std::fs::read(app.join("go.sum")).unwrap_or_default();
-    key.extend(modules.join(" ").as_bytes());
+    key.extend(args.join(" ").as_bytes());
     let name = app
         .file_name()
         .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
@@ -76,8 +94,7 @@ pub fn download_real_modules(app: &Path, modules: &[&str]) -> Result<(), String>
         return Ok(());
     }
     let output = Command::new("go")
-        .args(["mod", "download", "-x"])
-        .args(modules)
+        .args(args)
         .current_dir(app)
         .env("GOMODCACHE", &modcache)
         .env("GOFLAGS", "-mod=mod -modcacherw")
@@ -86,8 +103,8 @@ pub fn download_real_modules(app: &Path, modules: &[&str]) -> Result<(), String>
         .map_err(|e| format!("run the machine's go: {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "go mod download {} in {} failed:\n{}",
-            modules.join(" "),
+            "go {} in {} failed:\n{}",
+            args.join(" "),
             app.display(),
             String::from_utf8_lossy(&output.stderr)
         ));
