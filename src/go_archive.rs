@@ -160,11 +160,12 @@ pub(crate) fn install(
     timer.done();
     print::sub_bullet(if left_out.build_only {
         format!(
-            "Left out what this build never reads ({} MB): the standard library's tests and test data{}, the toolchain's own sources and docs, and the go tools `go install` does not run here (GO_INSTALL_TOOLS_IN_IMAGE keeps them)",
+            "Left out what this build never reads ({} MB): the standard library's {}, the toolchain's own sources and docs, and the go tools `go install` does not run here (GO_INSTALL_TOOLS_IN_IMAGE keeps them)",
             left_out_bytes / 1_000_000,
-            left_out.only_platform.map_or_else(String::new, |(os, arch)| format!(
-                " and files for other platforms than {os}/{arch}"
-            ))
+            left_out.only_platform.map_or_else(
+                || String::from("tests and test data"),
+                |(os, arch)| format!("tests, test data and files for other platforms than {os}/{arch}")
+            )
         )
     } else {
         format!(

@@ -94,7 +94,7 @@ fn root_main_package_builds_serves_and_rebuilds_from_cache() {
   - Downloading Go 1.25.5 from <services>/mirror/go1.25.5.linux-<arch>.tar.gz ... (<time>)
   - Verified `sha256:<sha256>`
   - Unpacking ... (<time>)
-  - Left out what this build never reads (84 MB): the standard library's tests and test data, the toolchain's own sources and docs, and the go tools `go install` does not run here (GO_INSTALL_TOOLS_IN_IMAGE keeps them)
+  - Left out what this build never reads (101 MB): the standard library's tests, test data and files for other platforms than linux/<arch>, the toolchain's own sources and docs, and the go tools `go install` does not run here (GO_INSTALL_TOOLS_IN_IMAGE keeps them)
 - Go modules
   - Creating an empty module cache
 - Go build cache

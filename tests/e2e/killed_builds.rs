@@ -22,7 +22,7 @@ const HEALED_OUTPUTS: &str = r"## Go
   - Downloading Go 1.25.5 from <services>/mirror/go1.25.5.linux-<arch>.tar.gz ... (<time>)
   - Verified `sha256:<sha256>`
   - Unpacking ... (<time>)
-  - Left out what this build never reads (84 MB): the standard library's tests and test data, the toolchain's own sources and docs, and the go tools `go install` does not run here (GO_INSTALL_TOOLS_IN_IMAGE keeps them)
+  - Left out what this build never reads (101 MB): the standard library's tests, test data and files for other platforms than linux/<arch>, the toolchain's own sources and docs, and the go tools `go install` does not run here (GO_INSTALL_TOOLS_IN_IMAGE keeps them)
 - Go modules
   - Reusing the module cache
 - Go build cache
@@ -59,7 +59,7 @@ const HEALED_OUTPUTS: &str = r"## Go
   - Downloading Go 1.26.6 from <services>/mirror/go1.26.6.linux-<arch>.tar.gz ... (<time>)
   - Verified `sha256:<sha256>`
   - Unpacking ... (<time>)
-  - Left out what this build never reads (101 MB): the standard library's tests and test data, the toolchain's own sources and docs, and the go tools `go install` does not run here (GO_INSTALL_TOOLS_IN_IMAGE keeps them)
+  - Left out what this build never reads (119 MB): the standard library's tests, test data and files for other platforms than linux/<arch>, the toolchain's own sources and docs, and the go tools `go install` does not run here (GO_INSTALL_TOOLS_IN_IMAGE keeps them)
 - Go modules
   - Reusing the module cache
 - Go build cache
