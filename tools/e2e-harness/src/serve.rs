@@ -198,7 +198,7 @@ impl Site {
             stream.write_all(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"modules\"\r\nContent-Length: 13\r\nConnection: close\r\n\r\nunauthorized\n")?;
             return stream.flush();
         }
-        let relative = PathBuf::from(path.trim_start_matches('/'));
+        let relative = PathBuf::from(percent_decoded(path.trim_start_matches('/')));
         let file = relative
             .components()
             .all(|c| matches!(c, Component::Normal(_)))
@@ -250,6 +250,29 @@ impl Site {
 }
 
 /// Standard base64 with padding (for a basic authentication header).
+/// `path` with its `%XX` escapes decoded, as clients send some characters (the go command sends
+/// the `!` of a module path with capitals as `%21`); a malformed escape stays as it is.
+fn percent_decoded(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let escaped = (bytes[at] == b'%')
+            .then(|| bytes.get(at + 1..at + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        if let Some(byte) = escaped {
+            decoded.push(byte);
+            at += 3;
+        } else {
+            decoded.push(bytes[at]);
+            at += 1;
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
@@ -340,6 +363,27 @@ mod tests {
         );
         assert_eq!(base64(b"ab"), "YWI=");
         assert_eq!(base64(b"abc"), "YWJj");
+    }
+
+    #[test]
+    fn escaped_paths_are_served_from_the_files_they_name() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("github.com/!burnt!sushi/toml/@v");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(
+            dir.join("v1.6.0.mod"),
+            "module github.com/BurntSushi/toml\n",
+        )
+        .expect("write");
+        let server = StaticServer::start(root.path(), "127.0.0.1").expect("start");
+        let response = http_get(
+            server.port,
+            "/github.com/%21burnt%21sushi/toml/@v/v1.6.0.mod",
+        )
+        .expect("get");
+        assert_eq!(response.status, 200);
+        assert_eq!(percent_decoded("a%2"), "a%2");
+        assert_eq!(percent_decoded("%zz%41"), "%zzA");
     }
 
     #[test]
