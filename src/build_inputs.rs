@@ -65,8 +65,8 @@ pub(crate) fn digest<'a>(
     target: &libcnb::Target,
 ) -> std::io::Result<String> {
     let mut hasher = Sha256::new();
-    let buildpack = std::fs::read(std::env::current_exe()?)?;
-    field(&mut hasher, b"buildpack", &Sha256::digest(&buildpack));
+    let buildpack = go_cnb_common::sha256_of_file(&std::env::current_exe()?)?;
+    field(&mut hasher, b"buildpack", &buildpack);
     field(&mut hasher, b"go", go_release.as_bytes());
     for part in [
         &target.os,
@@ -121,7 +121,7 @@ fn hash_tree(hasher: &mut Sha256, root: &Path, relative: &Path) -> std::io::Resu
             field(
                 hasher,
                 b"contents",
-                &Sha256::digest(std::fs::read(entry.path())?),
+                &go_cnb_common::sha256_of_file(&entry.path())?,
             );
         }
     }

@@ -30,6 +30,26 @@ pub fn escape_module_path(text: &str) -> String {
         })
 }
 
+/// The SHA-256 of a file's contents, read in pieces so that a big file never sits in memory
+/// whole.
+///
+/// # Errors
+/// When the file cannot be read.
+pub fn sha256_of_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    let mut file = std::fs::File::open(path)?;
+    let mut piece = vec![0; 1 << 16];
+    loop {
+        match std::io::Read::read(&mut file, &mut piece) {
+            Ok(0) => return Ok(hasher.finalize().to_vec()),
+            Ok(read) => hasher.update(&piece[..read]),
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+}
+
 /// Lower-case hexadecimal of `bytes` (how checksums are written in inventories and reports).
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {
