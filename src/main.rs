@@ -147,11 +147,12 @@ impl Buildpack for GoBuildpack {
             artifact,
             config.install_tools_in_image,
             left_out_tools,
-            go_platform_files::builds_for_another_platform(
-                &env,
-                &artifact.os.to_string(),
-                &artifact.arch.to_string(),
-            ),
+            later_buildpack_requires_go
+                || go_platform_files::builds_for_another_platform(
+                    &env,
+                    &artifact.os.to_string(),
+                    &artifact.arch.to_string(),
+                ),
         );
         let (target, built, module_cache, upkeep) = if let Some(last) = unchanged {
             print::bullet("Binaries");

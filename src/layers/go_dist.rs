@@ -52,16 +52,16 @@ fn complete() -> String {
 
 impl GoDistMetadata {
     /// `left_out_tools` and the other platforms' files only count for a toolchain that stays
-    /// out of the image; those files are kept too when the build is for another platform
-    /// (GOOS, GOARCH).
+    /// out of the image; `keep_other_platforms` keeps those files too (a build for another
+    /// platform, a later buildpack that may run any go command).
     pub(crate) fn for_artifact(
         artifact: &GoArtifact,
         keep_in_image: bool,
         left_out_tools: Vec<String>,
-        builds_for_another_platform: bool,
+        keep_other_platforms: bool,
     ) -> Self {
         GoDistMetadata {
-            other_platforms_left_out: !keep_in_image && !builds_for_another_platform,
+            other_platforms_left_out: !keep_in_image && !keep_other_platforms,
             left_out_tools: if keep_in_image {
                 Vec::new()
             } else {
@@ -122,7 +122,7 @@ impl CachedLayerMetadata for GoDistMetadata {
             ));
         } else if *other_platforms_left_out && !wanted.other_platforms_left_out {
             reasons.push(format!(
-                "it was installed without the standard library's files for other platforms than {os}/{arch}, and GOOS or GOARCH asks for another"
+                "it was installed without the standard library's files for other platforms than {os}/{arch}, which this build keeps (GOOS or GOARCH names another platform, or a later buildpack requires go)"
             ));
         }
         let missing: Vec<&str> = left_out_tools
@@ -381,7 +381,7 @@ mod tests {
         };
         assert_eq!(
             own_platform.reasons(&every_platform),
-            vec!["it was installed without the standard library's files for other platforms than linux/amd64, and GOOS or GOARCH asks for another"]
+            vec!["it was installed without the standard library's files for other platforms than linux/amd64, which this build keeps (GOOS or GOARCH names another platform, or a later buildpack requires go)"]
         );
         assert!(every_platform.reasons(&own_platform).is_empty());
     }

@@ -92,8 +92,14 @@ fn a_c_library_from_a_buildpack_before_and_a_buildpack_after_that_runs_go() {
     assert_contains(&report.log, "[c-library] libgreeting.a and greeting.h in");
     // The buildpack after this one requires `go` and gets the release this one installed.
     assert_contains(&report.log, "[go-user] go version go1.25.5 linux/amd64");
-    // It may run any go command: the toolchain keeps the programs a build alone leaves out.
+    // It may run any go command: the toolchain keeps the programs a build alone leaves out,
+    // and the other platforms' files.
     assert_contains(&report.log, "[go-user] go vet ./... passed");
+    assert!(
+        !report.log.contains("files for other platforms"),
+        "{}",
+        report.log
+    );
     assert_eq!(app.get(None), "hello from libgreeting, through cgo\n");
 }
 
