@@ -99,7 +99,8 @@ pub struct Options {
     /// Another builder with this buildpack (an older version of it, say) instead of the
     /// project's own.
     pub builder: Option<String>,
-    /// A directory to keep each build's output in (`<round>-<scenario>.log`).
+    /// A directory to keep each build's output in (`<image>-<scenario>.log`; the image names
+    /// the run and the round).
     pub logs: Option<PathBuf>,
 }
 

