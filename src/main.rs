@@ -188,7 +188,6 @@ impl Buildpack for GoBuildpack {
                 artifact,
                 config.dist_mirror.as_deref(),
                 &config.download_policy,
-                config.install_tools_in_image,
                 &go_dist_metadata,
             )?;
             // A Go workspace with the toolchain in the image gets the module cache too.

@@ -203,9 +203,10 @@ pub(crate) fn install_go_dist(
     artifact: &GoArtifact,
     mirror: Option<&str>,
     download_policy: &DownloadPolicy,
-    keep_in_image: bool,
     wanted: &GoDistMetadata,
 ) -> libcnb::Result<(), GoBuildpackError> {
+    // Only a toolchain for the image is installed complete.
+    let keep_in_image = wanted.contents == CONTENTS_COMPLETE;
     let goroot_layer = context.uncached_layer(
         layer_name!("go"),
         UncachedLayerDefinition {
