@@ -102,6 +102,11 @@ pub struct Options {
     /// A directory to keep each build's output in (`<image>-<scenario>.log`; the image names
     /// the run and the round).
     pub logs: Option<PathBuf>,
+    /// A pause before every timed build, after `sync`. On a filesystem that avoids reusing the
+    /// inodes of files deleted in the last minute (ext4 without a journal, as on this kind of
+    /// machine), each file a build creates right after the previous build's layers volume was
+    /// deleted costs ~1 ms instead of ~30 µs; 61 s or more lets those inodes age out.
+    pub settle: Duration,
 }
 
 /// One build of this buildpack, with what it left behind.
@@ -525,12 +530,15 @@ pub fn run(workspace_root: &Path, options: &Options) -> Result<String, String> {
             change_app(&app, &bare.work.join("app"), index, &real_proxy_dir)?;
             change_app(&app, &pack_app, index, &real_proxy_dir)?;
             let go_version = if index == 4 { GO_TO } else { GO_FROM };
+            settle(options.settle);
             let bare_time = match index {
                 0 => bare.unpack_and_install(&archives[0].path, GO_FROM)?,
                 4 => bare.unpack_and_install(&archives[1].path, GO_TO)?,
                 _ => bare.install(go_version)?,
             };
+            settle(options.settle);
             let (floor, floor_phases) = builds.floor(&floor_image, &pack_app)?;
+            settle(options.settle);
             let pack = builds.pack(&image, &pack_app, go_version, scenario)?;
             samples[index].push(Sample {
                 bare: bare_time,
@@ -546,7 +554,7 @@ pub fn run(workspace_root: &Path, options: &Options) -> Result<String, String> {
     let _ = std::fs::remove_dir_all(&work);
 
     if let Some(path) = &options.json {
-        let json = samples_json(&options.app, &builds.builder, &samples);
+        let json = samples_json(&options.app, &builds.builder, options.settle, &samples);
         std::fs::write(
             path,
             serde_json::to_string_pretty(&json).unwrap_or_default(),
@@ -556,7 +564,15 @@ pub fn run(workspace_root: &Path, options: &Options) -> Result<String, String> {
     Ok(report(&app, options, &builds.builder, &samples))
 }
 
-fn samples_json(app: &str, builder: &str, samples: &[Vec<Sample>]) -> Value {
+/// Writes dirty pages out and waits (see `Options::settle`).
+fn settle(pause: Duration) {
+    if !pause.is_zero() {
+        let _ = Command::new("sync").status();
+        std::thread::sleep(pause);
+    }
+}
+
+fn samples_json(app: &str, builder: &str, settle: Duration, samples: &[Vec<Sample>]) -> Value {
     let phases = |phases: &BTreeMap<String, Duration>| -> Value {
         phases
             .iter()
@@ -586,16 +602,28 @@ fn samples_json(app: &str, builder: &str, samples: &[Vec<Sample>]) -> Value {
             })
         })
         .collect();
-    json!({ "app": app, "builder": builder, "go": [GO_FROM, GO_TO], "scenarios": scenarios })
+    json!({ "app": app, "builder": builder, "go": [GO_FROM, GO_TO], "settle_s": settle.as_secs(), "scenarios": scenarios })
+}
+
+/// The report's first line: what was built how.
+fn report_heading(app: &BenchApp, options: &Options, builder: &str) -> String {
+    let settled = if options.settle.is_zero() {
+        String::new()
+    } else {
+        format!(
+            ", `sync` and {} s before every build",
+            options.settle.as_secs()
+        )
+    };
+    format!(
+        "{} ({}), Go {GO_FROM} (then {GO_TO}), builder {builder}, {} interleaved rounds{settled}, medians\n\n",
+        options.app, app.about, options.rounds
+    )
 }
 
 fn report(app: &BenchApp, options: &Options, builder: &str, samples: &[Vec<Sample>]) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} ({}), Go {GO_FROM} (then {GO_TO}), builder {builder}, {} interleaved rounds, medians\n",
-        options.app, app.about, options.rounds
-    );
+    out.push_str(&report_heading(app, options, builder));
     out.push_str("| scenario | bare go | this buildpack | floor | buildpack − floor − bare | the buildpack's own part | peak RSS |\n|---|---|---|---|---|---|---|\n");
     let measured = || {
         SCENARIOS

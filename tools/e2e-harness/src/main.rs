@@ -4,7 +4,7 @@
 //! cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]
 //! cnb-local setup               (the Go toolchain mirror, real modules and CycloneDX schema, cached)
 //! cnb-local package             (packages the buildpack for the builder; prints its directory)
-//! cnb-local bench [--app chi-web|caddy|bench-deps] [--rounds N] [--json FILE] [--builder NAME] [--logs DIR]
+//! cnb-local bench [--app chi-web|caddy|bench-deps] [--rounds N] [--json FILE] [--builder NAME] [--logs DIR] [--settle SECONDS]
 //!                               (bare go, the floor and the whole `pack build`)
 //! cnb-local provision-go [VERSION]...
 //! cnb-local goproxy <out dir>
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage:\n  cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]\n  cnb-local setup\n  cnb-local package\n  cnb-local bench [--app chi-web|caddy|bench-deps] [--rounds N] [--json FILE] [--builder NAME] [--logs DIR]\n  cnb-local provision-go [VERSION]...\n  cnb-local goproxy <out dir>";
+const USAGE: &str = "usage:\n  cnb-local run <app dir> [--env NAME=VALUE]... [--process TYPE] [--serve]\n  cnb-local setup\n  cnb-local package\n  cnb-local bench [--app chi-web|caddy|bench-deps] [--rounds N] [--json FILE] [--builder NAME] [--logs DIR] [--settle SECONDS]\n  cnb-local provision-go [VERSION]...\n  cnb-local goproxy <out dir>";
 
 /// Builds an app with `pack build` on the builder, runs it with `docker run` and asks it over
 /// HTTP: what a user of the buildpack does.
@@ -104,6 +104,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         json: None,
         builder: None,
         logs: None,
+        settle: std::time::Duration::ZERO,
     };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -114,6 +115,10 @@ fn bench(args: &[String]) -> Result<(), String> {
             "--json" => options.json = Some(PathBuf::from(value)),
             "--builder" => options.builder = Some(value.clone()),
             "--logs" => options.logs = Some(PathBuf::from(value)),
+            "--settle" => {
+                options.settle =
+                    std::time::Duration::from_secs(value.parse::<u64>().map_err(|_| USAGE)?);
+            }
             _ => return Err(USAGE.to_string()),
         }
     }
