@@ -733,6 +733,28 @@ mod tests {
     }
 
     #[test]
+    fn the_heading_says_when_builds_waited_to_settle() {
+        let app = bench_app("chi-web").expect("a bench app");
+        let mut options = Options {
+            app: String::from("chi-web"),
+            rounds: 2,
+            json: None,
+            builder: None,
+            logs: None,
+            settle: Duration::ZERO,
+        };
+        assert_eq!(
+            report_heading(&app, &options, "b"),
+            "chi-web (a chi web service, 1 module dependency), Go 1.26.5 (then 1.26.6), builder b, 2 interleaved rounds, medians\n\n"
+        );
+        options.settle = Duration::from_secs(61);
+        assert_eq!(
+            report_heading(&app, &options, "b"),
+            "chi-web (a chi web service, 1 module dependency), Go 1.26.5 (then 1.26.6), builder b, 2 interleaved rounds, `sync` and 61 s before every build, medians\n\n"
+        );
+    }
+
+    #[test]
     fn go_durations_parse_as_the_lifecycle_prints_them() {
         assert_eq!(parse_go_duration("1.5s"), Some(Duration::from_millis(1500)));
         assert_eq!(parse_go_duration("350ms"), Some(Duration::from_millis(350)));
