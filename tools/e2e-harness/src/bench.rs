@@ -572,7 +572,7 @@ fn settle(pause: Duration) {
     }
 }
 
-fn samples_json(app: &str, builder: &str, settle: Duration, samples: &[Vec<Sample>]) -> Value {
+fn samples_json(app: &str, builder: &str, pause: Duration, samples: &[Vec<Sample>]) -> Value {
     let phases = |phases: &BTreeMap<String, Duration>| -> Value {
         phases
             .iter()
@@ -602,7 +602,7 @@ fn samples_json(app: &str, builder: &str, settle: Duration, samples: &[Vec<Sampl
             })
         })
         .collect();
-    json!({ "app": app, "builder": builder, "go": [GO_FROM, GO_TO], "settle_s": settle.as_secs(), "scenarios": scenarios })
+    json!({ "app": app, "builder": builder, "go": [GO_FROM, GO_TO], "settle_s": pause.as_secs(), "scenarios": scenarios })
 }
 
 /// The report's first line: what was built how.

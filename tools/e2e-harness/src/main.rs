@@ -104,7 +104,7 @@ fn bench(args: &[String]) -> Result<(), String> {
         json: None,
         builder: None,
         logs: None,
-        settle: std::time::Duration::ZERO,
+        settle: Duration::ZERO,
     };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -116,8 +116,7 @@ fn bench(args: &[String]) -> Result<(), String> {
             "--builder" => options.builder = Some(value.clone()),
             "--logs" => options.logs = Some(PathBuf::from(value)),
             "--settle" => {
-                options.settle =
-                    std::time::Duration::from_secs(value.parse::<u64>().map_err(|_| USAGE)?);
+                options.settle = Duration::from_secs(value.parse::<u64>().map_err(|_| USAGE)?);
             }
             _ => return Err(USAGE.to_string()),
         }
